@@ -1,0 +1,411 @@
+"""HTTP for the chat completion endpoint: build, send, retry; sync and async twins.
+
+Everything that is not I/O lives in plain functions (``build_headers``,
+``retry_delay``, ``transport_error``) that both twins call, so the sync and
+async methods differ only in ``await``. Errors are translated to the
+``langchain_provider.errors`` tree here and nowhere else.
+
+Retry policy (the vendor SDK's, made explicit): statuses 408, 409, 429 and 5xx,
+and failures to connect or connections dropped before a response, are retried
+up to ``max_retries`` times with exponential backoff and jitter, honouring
+``retry-after-ms``, ``retry-after`` (at most 60 s) and ``x-should-retry``.
+Read timeouts are not retried: the caller's ``timeout`` is the longest they
+asked to wait. A stream is retried only until its first chunk arrives; after
+that a failure raises, because chunks were already handed to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from langchain_provider._streaming import aiter_chunks, iter_chunks
+from langchain_provider._version import __version__
+from langchain_provider.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ResponseDecodeError,
+    SambaNovaError,
+    StreamInterruptedError,
+    error_from_response,
+)
+
+logger = logging.getLogger("langchain_provider")
+
+USER_AGENT = f"langchain-provider/{__version__}"
+INITIAL_BACKOFF = 0.5
+MAX_BACKOFF = 8.0
+MAX_RETRY_AFTER = 60.0
+# Generous like the vendor's SDK (1,000), yet bounded: agents fan out widely.
+POOL_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+
+_RETRY_STATUSES = frozenset({408, 409, 429})
+# Transport failures after which the request can safely be sent again: the
+# server never produced a response. Timeouts other than connect are excluded.
+_RETRYABLE_TRANSPORT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+
+
+class _Failure(Exception):
+    """Internal: one attempt failed; carries the typed error and whether to retry."""
+
+    def __init__(self, error: SambaNovaError, retryable: bool, headers: Any = None):
+        super().__init__(str(error))
+        self.error = error
+        self.retryable = retryable
+        self.headers = headers
+
+
+def build_headers(
+    api_key: SecretStr | None, extra: Mapping[str, str] | None, *, stream: bool
+) -> dict[str, str]:
+    """Return the request headers; the key is read here and nowhere else."""
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "text/event-stream" if stream else "application/json",
+        "User-Agent": USER_AGENT,
+    }
+    if extra:
+        headers.update(extra)
+    if api_key is not None and api_key.get_secret_value():
+        headers["Authorization"] = f"Bearer {api_key.get_secret_value()}"
+    return headers
+
+
+def _seconds_from_retry_after(headers: Any) -> float | None:
+    if headers is None:
+        return None
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            return float(value) / 1000.0
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return parsed.timestamp() - time.time() if parsed else None
+
+
+def retry_delay(attempt: int, headers: Any = None) -> float:
+    """Seconds to wait before retry number ``attempt + 1``.
+
+    The server's ``retry-after-ms`` or ``retry-after`` wins when it is between 0
+    and 60 s; otherwise exponential backoff from 0.5 s, capped at 8 s, minus up
+    to 25 % jitter so that many clients do not retry in lock step.
+    """
+    told = _seconds_from_retry_after(headers)
+    if told is not None and 0 <= told <= MAX_RETRY_AFTER:
+        return told
+    backoff = min(INITIAL_BACKOFF * 2**attempt, MAX_BACKOFF)
+    return backoff * (1 - 0.25 * random.random())
+
+
+def should_retry_status(status_code: int, headers: Any) -> bool:
+    """Whether a response with this status may be retried."""
+    hint = (headers.get("x-should-retry") or "").lower() if headers else ""
+    if hint in ("true", "false"):
+        return hint == "true"
+    return status_code in _RETRY_STATUSES or status_code >= 500
+
+
+def transport_error(exc: httpx.TransportError, *, streaming: bool) -> SambaNovaError:
+    """Translate an httpx transport error into the package's error tree."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"The request timed out ({type(exc).__name__}).")
+    if streaming and isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return StreamInterruptedError(
+            f"The connection broke in the middle of the stream: {exc}"
+        )
+    return APIConnectionError(f"Could not reach the SambaNova API: {exc}")
+
+
+def _failure_from_transport(exc: httpx.TransportError) -> _Failure:
+    error = transport_error(exc, streaming=False)
+    return _Failure(error, isinstance(exc, _RETRYABLE_TRANSPORT))
+
+
+def _failure_from_response(response: httpx.Response, body: bytes) -> _Failure:
+    error = error_from_response(response.status_code, body, response.headers)
+    retryable = should_retry_status(response.status_code, response.headers)
+    return _Failure(error, retryable, response.headers)
+
+
+def _decode_json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ResponseDecodeError(
+            f"The response body is not valid JSON: {response.text[:200]!r}",
+            status_code=response.status_code,
+        ) from exc
+    if not isinstance(body, dict):
+        raise ResponseDecodeError("The response body is not a JSON object.")
+    if body.get("error"):
+        # A 200 that carries an error object is still a failure.
+        raise error_from_response(
+            response.status_code, response.content, response.headers
+        )
+    return body
+
+
+_shared_sync: dict[float, httpx.Client] = {}
+_shared_async: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[float, httpx.AsyncClient]
+] = weakref.WeakKeyDictionary()
+_shared_lock = threading.Lock()
+
+
+def shared_sync_client(timeout: float) -> httpx.Client:
+    """A process-wide client per timeout, so model instances share one pool."""
+    with _shared_lock:
+        client = _shared_sync.get(timeout)
+        if client is None or client.is_closed:
+            client = httpx.Client(timeout=timeout, limits=POOL_LIMITS)
+            _shared_sync[timeout] = client
+        return client
+
+
+def shared_async_client(timeout: float) -> httpx.AsyncClient:
+    """An async client per event loop and timeout.
+
+    Pooled connections belong to the loop that opened them, so a client is
+    never shared across loops (notebooks and ``asyncio.run`` create new ones).
+    """
+    loop = asyncio.get_running_loop()
+    with _shared_lock:
+        clients = _shared_async.setdefault(loop, {})
+        client = clients.get(timeout)
+        if client is None or client.is_closed:
+            client = httpx.AsyncClient(timeout=timeout, limits=POOL_LIMITS)
+            clients[timeout] = client
+        return client
+
+
+class ChatCompletionsClient:
+    """Sends chat completion requests with retries; one instance per model.
+
+    Args:
+        base_url: The API root, e.g. ``https://api.sambanova.ai/v1``.
+        api_key: The bearer key, or ``None`` for servers that need none.
+        timeout: Seconds to wait for connect, each read and each write.
+        max_retries: Retries after the first attempt.
+        default_headers: Extra headers sent with every request.
+        http_client: A caller-owned sync client; a shared one otherwise.
+        http_async_client: A caller-owned async client; a shared one otherwise.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: SecretStr | None,
+        timeout: float,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.url = base_url.rstrip("/") + "/chat/completions"
+        self._api_key = api_key
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._default_headers = dict(default_headers or {})
+        self._http_client = http_client
+        self._http_async_client = http_async_client
+
+    def __repr__(self) -> str:
+        return f"ChatCompletionsClient(url={self.url!r})"
+
+    def _sync_client(self) -> httpx.Client:
+        return self._http_client or shared_sync_client(self.timeout)
+
+    def _async_client(self) -> httpx.AsyncClient:
+        return self._http_async_client or shared_async_client(self.timeout)
+
+    def _request(
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        body: dict[str, Any],
+        stream: bool,
+    ) -> httpx.Request:
+        headers = build_headers(self._api_key, self._default_headers, stream=stream)
+        return client.build_request(
+            "POST", self.url, json=body, headers=headers, timeout=self.timeout
+        )
+
+    def _give_up(self, failure: _Failure, attempt: int) -> bool:
+        if failure.retryable and attempt < self.max_retries:
+            return False
+        return True
+
+    def _log_retry(self, failure: _Failure, attempt: int, delay: float) -> None:
+        logger.debug(
+            "SambaNova request failed (%s); retry %d of %d in %.2fs",
+            failure.error,
+            attempt + 1,
+            self.max_retries,
+            delay,
+        )
+
+    # -- sync -------------------------------------------------------------
+
+    def _send(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
+        client = self._sync_client()
+        request = self._request(client, body, stream)
+        try:
+            response = client.send(request, stream=stream)
+        except httpx.TransportError as exc:
+            raise _failure_from_transport(exc) from exc
+        if response.is_success:
+            return response
+        try:
+            content = response.read()
+        finally:
+            response.close()
+        raise _failure_from_response(response, content)
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Send a non-streaming request and return the decoded body."""
+        attempt = 0
+        while True:
+            try:
+                response = self._send(body, stream=False)
+                return _decode_json(response)
+            except _Failure as failure:
+                if self._give_up(failure, attempt):
+                    raise failure.error from failure.__cause__
+                delay = retry_delay(attempt, failure.headers)
+                self._log_retry(failure, attempt, delay)
+                time.sleep(delay)
+                attempt += 1
+
+    def stream(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Send a streaming request and yield each decoded chunk until ``[DONE]``.
+
+        Closing the iterator closes the connection.
+        """
+        attempt = 0
+        while True:
+            response: httpx.Response | None = None
+            try:
+                response = self._send(body, stream=True)
+                chunks = iter_chunks(response)
+                first = next(chunks, None)
+                break
+            except _Failure as failure:
+                if self._give_up(failure, attempt):
+                    raise failure.error from failure.__cause__
+                delay = retry_delay(attempt, failure.headers)
+            except httpx.TransportError as exc:
+                failure = _failure_from_transport(exc)
+                if response is not None:
+                    response.close()
+                if self._give_up(failure, attempt):
+                    raise transport_error(exc, streaming=True) from exc
+                delay = retry_delay(attempt)
+            except BaseException:
+                if response is not None:
+                    response.close()
+                raise
+            self._log_retry(failure, attempt, delay)
+            time.sleep(delay)
+            attempt += 1
+        try:
+            if first is not None:
+                yield first
+                yield from chunks
+        except httpx.TransportError as exc:
+            raise transport_error(exc, streaming=True) from exc
+        finally:
+            response.close()
+
+    # -- async ------------------------------------------------------------
+
+    async def _asend(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
+        client = self._async_client()
+        request = self._request(client, body, stream)
+        try:
+            response = await client.send(request, stream=stream)
+        except httpx.TransportError as exc:
+            raise _failure_from_transport(exc) from exc
+        if response.is_success:
+            return response
+        try:
+            content = await response.aread()
+        finally:
+            await response.aclose()
+        raise _failure_from_response(response, content)
+
+    async def acreate(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Async twin of :meth:`create`."""
+        attempt = 0
+        while True:
+            try:
+                response = await self._asend(body, stream=False)
+                return _decode_json(response)
+            except _Failure as failure:
+                if self._give_up(failure, attempt):
+                    raise failure.error from failure.__cause__
+                delay = retry_delay(attempt, failure.headers)
+                self._log_retry(failure, attempt, delay)
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    async def astream(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        """Async twin of :meth:`stream`; cancel or close it to closes the connection."""
+        attempt = 0
+        while True:
+            response: httpx.Response | None = None
+            try:
+                response = await self._asend(body, stream=True)
+                chunks = aiter_chunks(response)
+                first = await anext(chunks, None)
+                break
+            except _Failure as failure:
+                if self._give_up(failure, attempt):
+                    raise failure.error from failure.__cause__
+                delay = retry_delay(attempt, failure.headers)
+            except httpx.TransportError as exc:
+                failure = _failure_from_transport(exc)
+                if response is not None:
+                    await response.aclose()
+                if self._give_up(failure, attempt):
+                    raise transport_error(exc, streaming=True) from exc
+                delay = retry_delay(attempt)
+            except BaseException:
+                if response is not None:
+                    await response.aclose()
+                raise
+            self._log_retry(failure, attempt, delay)
+            await asyncio.sleep(delay)
+            attempt += 1
+        try:
+            if first is not None:
+                yield first
+                async for chunk in chunks:
+                    yield chunk
+        except httpx.TransportError as exc:
+            raise transport_error(exc, streaming=True) from exc
+        finally:
+            await chunks.aclose()
+            await response.aclose()

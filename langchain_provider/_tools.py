@@ -1,0 +1,167 @@
+"""Tools, ``tool_choice`` and JSON schemas in the shapes the API accepts.
+
+Tool conversion is langchain-core's ``convert_to_openai_tool`` (pydantic
+classes, TypedDicts, functions, ``BaseTool``s, JSON schemas and OpenAI-format
+dicts alike); this module adds the checks the API needs and LangChain's
+``tool_choice`` vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+_PASS_THROUGH_CHOICES = frozenset({"auto", "required", "none"})
+_JSON_TYPES = frozenset(
+    {"object", "array", "string", "number", "integer", "boolean", "null"}
+)
+
+
+def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[dict]:
+    """Convert tools of any kind LangChain accepts to the API's ``tools`` entries.
+
+    Args:
+        tools: Pydantic classes, TypedDicts, callables, ``BaseTool``s, JSON
+            schemas or OpenAI-format tool dicts.
+        strict: Passed to ``convert_to_openai_tool``: asks the model to follow
+            the parameter schema exactly.
+
+    Returns:
+        ``[{"type": "function", "function": {"name", "description", "parameters"}}]``.
+
+    Raises:
+        ValueError: For a tool that cannot be converted, has no name, has an
+            invalid parameter schema, or shares its name with another tool.
+    """
+    formatted: list[dict] = []
+    seen: set[str] = set()
+    for tool in tools:
+        try:
+            converted = convert_to_openai_tool(tool, strict=strict)
+        except Exception as exc:
+            raise ValueError(f"Cannot use {tool!r} as a tool: {exc}") from exc
+        function = converted.get("function")
+        name = function.get("name") if isinstance(function, Mapping) else None
+        if converted.get("type") != "function" or not name:
+            raise ValueError(
+                f"Every tool needs a name; {tool!r} has none. The API supports "
+                "function tools only."
+            )
+        if name in seen:
+            raise ValueError(
+                f"Two tools are named {name!r}; tool names must be unique."
+            )
+        parameters = function.get("parameters")
+        if parameters is not None:
+            check_json_schema(parameters, where=f"tool {name!r} parameters")
+        seen.add(name)
+        formatted.append(converted)
+    return formatted
+
+
+def tool_names(tools: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Names of formatted tools, in order."""
+    return [tool["function"]["name"] for tool in tools]
+
+
+def _named_choice(name: str) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name}}
+
+
+def convert_tool_choice(tool_choice: Any, names: Sequence[str]) -> str | dict | None:
+    """Map LangChain's ``tool_choice`` values to the API's.
+
+    ``"auto"``, ``"required"`` and ``"none"`` pass through; ``"any"`` becomes
+    ``"required"``; a tool's name (or a ``{"type": "function", ...}`` dict)
+    forces that tool; ``True`` forces the only tool bound; ``False`` is
+    ``"none"``; ``None`` leaves the server's default.
+
+    Raises:
+        ValueError: For an unknown tool name or an unsupported value.
+    """
+    if tool_choice is None:
+        return None
+    if tool_choice is True:
+        if len(names) != 1:
+            raise ValueError(
+                f"tool_choice=True needs exactly one tool, but {len(names)} are bound."
+            )
+        return _named_choice(names[0])
+    if tool_choice is False:
+        return "none"
+    if isinstance(tool_choice, str):
+        if tool_choice in _PASS_THROUGH_CHOICES:
+            return tool_choice
+        if tool_choice == "any":
+            return "required"
+        if tool_choice in names:
+            return _named_choice(tool_choice)
+        raise ValueError(
+            f"tool_choice {tool_choice!r} is neither 'auto', 'required', 'none', "
+            f"'any' nor the name of a bound tool ({', '.join(names) or 'none bound'})."
+        )
+    if isinstance(tool_choice, Mapping):
+        function = tool_choice.get("function")
+        name = function.get("name") if isinstance(function, Mapping) else None
+        if tool_choice.get("type") == "function" and name in names:
+            return _named_choice(name)
+        raise ValueError(
+            f"tool_choice {dict(tool_choice)!r} does not name a bound tool "
+            f"({', '.join(names) or 'none bound'})."
+        )
+    raise ValueError(f"Unsupported tool_choice {tool_choice!r}.")
+
+
+def check_json_schema(schema: Any, *, where: str = "schema") -> None:
+    """Reject JSON schemas the service cannot use, before anything is sent.
+
+    This is a structural check (types, properties, required, items), not a
+    full meta-schema validation.
+
+    Raises:
+        ValueError: Naming where in the schema the problem is.
+    """
+    if not isinstance(schema, Mapping):
+        raise ValueError(f"{where} must be a JSON schema object, got {schema!r}.")
+    declared = schema.get("type")
+    types = declared if isinstance(declared, list) else [declared]
+    for kind in types:
+        if kind is not None and kind not in _JSON_TYPES:
+            raise ValueError(f"{where}: unknown JSON schema type {kind!r}.")
+    properties = schema.get("properties")
+    if properties is not None:
+        if not isinstance(properties, Mapping):
+            raise ValueError(f"{where}: 'properties' must be an object.")
+        for key, value in properties.items():
+            check_json_schema(value, where=f"{where}.properties.{key}")
+    required = schema.get("required")
+    if required is not None:
+        if not isinstance(required, list) or not all(
+            isinstance(r, str) for r in required
+        ):
+            raise ValueError(f"{where}: 'required' must be a list of property names.")
+        if isinstance(properties, Mapping):
+            missing = [r for r in required if r not in properties]
+            if missing:
+                raise ValueError(
+                    f"{where}: required {missing} not among its properties."
+                )
+    items = schema.get("items")
+    if items is not None and not isinstance(items, (Mapping, bool)):
+        raise ValueError(f"{where}: 'items' must be a schema.")
+    if isinstance(items, Mapping):
+        check_json_schema(items, where=f"{where}.items")
+    for keyword in ("anyOf", "oneOf", "allOf"):
+        options = schema.get(keyword)
+        if options is not None:
+            if not isinstance(options, list):
+                raise ValueError(f"{where}: '{keyword}' must be a list of schemas.")
+            for position, option in enumerate(options):
+                check_json_schema(option, where=f"{where}.{keyword}[{position}]")
+    definitions = schema.get("$defs") or schema.get("definitions") or {}
+    if not isinstance(definitions, Mapping):
+        raise ValueError(f"{where}: '$defs' must be an object.")
+    for key, value in definitions.items():
+        check_json_schema(value, where=f"{where}.$defs.{key}")

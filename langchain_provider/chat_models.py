@@ -1,0 +1,570 @@
+"""``ChatSambaNova``: LangChain's chat model interface over SambaNova Cloud.
+
+This module holds the model class and what LangChain asks of it; the wire
+work is delegated to small modules (``_client`` for HTTP and retries,
+``_messages`` for conversions, ``_streaming`` for SSE, ``_metrics`` for usage
+and timing). It stays here for good: LangChain's serialization id is the
+module path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import httpx
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.chat_models import (
+    BaseChatModel,
+    LangSmithParams,
+    agenerate_from_stream,
+    generate_from_stream,
+)
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import ConfigDict, Field, SecretStr, model_validator
+from typing_extensions import Self
+
+from langchain_provider._client import ChatCompletionsClient
+from langchain_provider._messages import (
+    StreamState,
+    chat_result_from_response,
+    convert_message_to_dict,
+    generation_chunk_from_chunk,
+)
+from langchain_provider._metrics import combine_token_usage
+from langchain_provider._params import normalize_stop, validate_params, validate_timeout
+from langchain_provider._profiles import profile_for
+from langchain_provider._structured_output import (
+    StructuredOutputMethod,
+    build_structured_output,
+)
+from langchain_provider._tools import convert_tool_choice, format_tools, tool_names
+
+DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
+DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
+LIVE_HOST = "api.sambanova.ai"
+
+# Fields sent in the body when, and only when, the user set them: the server's
+# own defaults stay in force otherwise.
+_SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "max_tokens", "reasoning_effort")
+
+
+class ChatSambaNova(BaseChatModel):
+    r"""SambaNova Cloud chat models (Llama, DeepSeek, gpt-oss, Qwen, MiniMax, ...).
+
+    Setup:
+        Install ``langchain-provider`` and set your key::
+
+            pip install langchain-provider
+            export SAMBANOVA_API_KEY="your-key"
+
+        Without a key, point ``base_url`` (or ``SAMBANOVA_BASE_URL``) at any
+        server that speaks the API, such as the bundled emulator
+        (``pip install "langchain-provider[emulator]"``).
+
+    Key init args — completion params:
+        model: str
+            Model name, e.g. ``"Meta-Llama-3.3-70B-Instruct"``, ``"gpt-oss-120b"``.
+        temperature: float | None
+            Sampling temperature, 0 to 1.
+        top_p: float | None
+            Nucleus sampling mass, 0 to 1.
+        top_k: int | None
+            Sample among the k most likely tokens, 1 to 100.
+        max_tokens: int | None
+            Most tokens to generate.
+        stop: list[str] | None
+            Up to four stop sequences.
+
+    Key init args — client params:
+        api_key: SecretStr | None
+            Read from ``SAMBANOVA_API_KEY`` when not given.
+        base_url: str
+            API root; ``SAMBANOVA_BASE_URL`` or ``https://api.sambanova.ai/v1``.
+        timeout: float
+            Seconds to wait on connect and on each read (default 60).
+        max_retries: int
+            Retries on 408/409/429/5xx and connection failures (default 2).
+
+    Instantiate:
+        .. code-block:: python
+
+            from langchain_provider import ChatSambaNova
+
+            llm = ChatSambaNova(model="Meta-Llama-3.3-70B-Instruct", temperature=0)
+
+    Invoke:
+        .. code-block:: python
+
+            messages = [
+                ("system", "You translate English to French."),
+                ("human", "I love programming."),
+            ]
+            llm.invoke(messages)
+
+        .. code-block:: python
+
+            AIMessage(content="J'adore la programmation.", id="003de5ed-...",
+                      response_metadata={"model_name": "Meta-Llama-3.3-70B-Instruct",
+                                         "finish_reason": "stop", ...})
+
+    Stream:
+        .. code-block:: python
+
+            for chunk in llm.stream(messages):
+                print(chunk.text, end="", flush=True)
+
+    Async:
+        .. code-block:: python
+
+            await llm.ainvoke(messages)
+            async for chunk in llm.astream(messages):
+                ...
+            await llm.abatch([messages, messages])
+
+    Tool calling:
+        .. code-block:: python
+
+            from pydantic import BaseModel, Field
+
+            class GetWeather(BaseModel):
+                '''Get the current weather in a given location.'''
+
+                location: str = Field(description="City and country")
+
+            llm_with_tools = llm.bind_tools([GetWeather], tool_choice="auto")
+            llm_with_tools.invoke("What's the weather in Paris?").tool_calls
+
+        .. code-block:: python
+
+            [{"name": "GetWeather", "args": {"location": "Paris, France"},
+              "id": "call_...", "type": "tool_call"}]
+
+    Structured output:
+        .. code-block:: python
+
+            class Joke(BaseModel):
+                setup: str
+                punchline: str
+
+            llm.with_structured_output(Joke).invoke("Tell me a joke about cats")
+            # methods: "function_calling" (default), "json_schema", "json_mode"
+
+    Image input:
+        .. code-block:: python
+
+            llm = ChatSambaNova(model="gemma-4-31B-it")
+            llm.invoke([{"role": "user", "content": [
+                {"type": "text", "text": "Describe this image."},
+                {"type": "image", "base64": b64_png, "mime_type": "image/png"},
+            ]}])
+            # Only base64 images are accepted by the service: http(s) URLs
+            # raise ValueError before anything is sent.
+
+    Reasoning:
+        gpt-oss ``reasoning`` deltas and DeepSeek-R1 ``<think>...</think>``
+        blocks land in ``additional_kwargs["reasoning_content"]`` (and in
+        ``message.content_blocks`` as reasoning blocks), never in the answer.
+
+    Token usage:
+        .. code-block:: python
+
+            llm.invoke(messages).usage_metadata
+            # {"input_tokens": 21, "output_tokens": 41, "total_tokens": 62}
+
+        Streams report usage in their last chunk (``stream_usage=True``).
+
+    Response metadata:
+        .. code-block:: python
+
+            llm.invoke(messages).response_metadata
+            # {"model_provider": "sambanova", "finish_reason": "stop",
+            #  "model_name": "Meta-Llama-3.3-70B-Instruct",
+            #  "system_fingerprint": "fastcoe",
+            #  "token_usage": {...raw usage object...},
+            #  "timing": {"time_to_first_token": 0.09,
+            #             "throughput_after_first_token": 522.9,
+            #             "model_execution_time": 0.168, "queue_time": 0.002}}
+
+        ``timing`` holds the metrics the server reported, whichever of its two
+        namings it used; the aggregate of a stream carries the same.
+
+    Errors:
+        Server failures raise the typed errors of ``langchain_provider.errors``
+        (each also a ``langchain_core.exceptions.Model*Error``); bad input
+        raises ``ValueError`` before any request is sent.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+
+    model: str = DEFAULT_MODEL
+    """Name of the model to call, as the service lists it."""
+
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None)
+    )
+    """SambaNova Cloud API key; read from ``SAMBANOVA_API_KEY`` when not given.
+
+    Required for the live service; optional for other ``base_url`` targets."""
+
+    base_url: str = Field(
+        default_factory=from_env("SAMBANOVA_BASE_URL", default=DEFAULT_BASE_URL)
+    )
+    """API root; requests go to ``{base_url}/chat/completions``."""
+
+    temperature: float | None = None
+    """Sampling temperature, 0 to 1. Unset: the server's default."""
+
+    top_p: float | None = None
+    """Nucleus sampling probability mass, 0 to 1. Unset: the server's default."""
+
+    top_k: int | None = None
+    """Sample only among the ``top_k`` most likely tokens, 1 to 100."""
+
+    max_tokens: int | None = None
+    """Most tokens to generate (at least 1). Unset: the server's default."""
+
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    """Up to four sequences at which generation stops."""
+
+    reasoning_effort: Literal["low", "medium", "high"] | None = None
+    """How hard reasoning models (gpt-oss) think before answering."""
+
+    streaming: bool = False
+    """Whether ``invoke`` streams under the hood (useful with streaming callbacks)."""
+
+    stream_usage: bool = True
+    """Whether streams request and report usage and timing in their last chunk."""
+
+    timeout: float = 60.0
+    """Seconds to wait to connect and for each read or write (finite, never None)."""
+
+    max_retries: int = Field(default=2, ge=0)
+    """Retries after a 408, 409, 429, 5xx or connection failure (0 disables)."""
+
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra body fields sent with every request (e.g. ``{"n": 1}``)."""
+
+    default_headers: dict[str, str] | None = None
+    """Extra HTTP headers sent with every request."""
+
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    """Your own ``httpx.Client`` for sync calls (proxies, transports, tests).
+
+    By default a client shared by every model with the same timeout is used."""
+
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    """Your own ``httpx.AsyncClient`` for async calls; by default one per loop."""
+
+    @model_validator(mode="after")
+    def _validate_settings(self) -> Self:
+        validate_params(
+            {name: getattr(self, name) for name in (*_SAMPLING_FIELDS, "stop")}
+        )
+        validate_timeout(self.timeout)
+        overlap = set(self.model_kwargs) & set(type(self).model_fields)
+        if overlap:
+            raise ValueError(
+                f"Set {sorted(overlap)} as ChatSambaNova fields, not in model_kwargs."
+            )
+        if self.api_key is None and urlparse(self.base_url).hostname == LIVE_HOST:
+            raise ValueError(
+                "No SambaNova API key: pass api_key=... or set SAMBANOVA_API_KEY "
+                "(or point base_url / SAMBANOVA_BASE_URL at another server, such "
+                "as the bundled emulator)."
+            )
+        return self
+
+    def _resolve_model_profile(self) -> Any:
+        return profile_for(self.model)
+
+    # -- LangChain metadata ------------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "sambanova-chat"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Fields that hold secrets, and the environment variables they come from."""
+        return {"api_key": "SAMBANOVA_API_KEY"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """ChatSambaNova can be serialized with ``langchain_core.load.dumpd``."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """The serialization namespace: this module's path."""
+        return ["langchain_provider", "chat_models"]
+
+    @property
+    def _default_params(self) -> dict[str, Any]:
+        """The body fields this instance sends, apart from messages and tools."""
+        params: dict[str, Any] = {"model": self.model}
+        for name in _SAMPLING_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                params[name] = value
+        stop = normalize_stop(self.stop)
+        if stop:
+            params["stop"] = stop
+        return {**params, **self.model_kwargs}
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            **self._default_params,
+            "base_url": self.base_url,
+            "streaming": self.streaming,
+        }
+
+    def _get_ls_params(
+        self, stop: list[str] | None = None, **kwargs: Any
+    ) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="sambanova",
+            ls_model_name=kwargs.get("model", self.model),
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        stop = stop or kwargs.get("stop") or self.stop
+        if stop:
+            params["ls_stop"] = [stop] if isinstance(stop, str) else list(stop)
+        return params
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict | None]) -> dict:
+        outputs = [output for output in llm_outputs if output]
+        combined: dict[str, Any] = {
+            "token_usage": combine_token_usage(o.get("token_usage") for o in outputs)
+        }
+        if outputs and outputs[0].get("model_name"):
+            combined["model_name"] = outputs[0]["model_name"]
+        return combined
+
+    # -- requests --------------------------------------------------------------
+
+    @property
+    def client(self) -> ChatCompletionsClient:
+        """The HTTP client for this model's current settings.
+
+        Cheap to build (the connection pools behind it are shared), so it is
+        built per call and always reflects fields changed after construction.
+        """
+        return ChatCompletionsClient(
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
+        )
+
+    def _build_request_body(
+        self,
+        messages: Sequence[BaseMessage],
+        stop: list[str] | None = None,
+        *,
+        stream: bool = False,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Build the JSON body of one request; every check on input happens here.
+
+        Args:
+            messages: The conversation.
+            stop: Stop sequences for this call (override the instance's).
+            stream: Whether the request streams.
+            **kwargs: Per-call body fields (``tools``, ``tool_choice``,
+                ``response_format``, sampling overrides, ``model``, ...).
+
+        Returns:
+            The request body.
+
+        Raises:
+            ValueError: For any input the API would reject.
+        """
+        if not messages:
+            raise ValueError("messages must not be empty.")
+        kwargs.pop("ls_structured_output_format", None)
+        validate_params(kwargs)
+        body = {**self._default_params, **kwargs}
+        if stop is not None:
+            body["stop"] = stop
+        if "stop" in body:
+            normalized = normalize_stop(body.pop("stop"))
+            if normalized:
+                body["stop"] = normalized
+        body["messages"] = [convert_message_to_dict(m) for m in messages]
+        if stream:
+            body["stream"] = True
+            if self.stream_usage:
+                body["stream_options"] = {"include_usage": True}
+        else:
+            # A stream_options given in model_kwargs is meaningless (and
+            # rejected) without stream.
+            body.pop("stream", None)
+            body.pop("stream_options", None)
+        return body
+
+    # -- generation ------------------------------------------------------------
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return generate_from_stream(
+                self._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+            )
+        body = self._build_request_body(messages, stop, **kwargs)
+        return chat_result_from_response(self.client.create(body))
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return await agenerate_from_stream(
+                self._astream(messages, stop=stop, run_manager=run_manager, **kwargs)
+            )
+        body = self._build_request_body(messages, stop, **kwargs)
+        return chat_result_from_response(await self.client.acreate(body))
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        body = self._build_request_body(messages, stop, stream=True, **kwargs)
+        state = StreamState()
+        chunks = self.client.stream(body)
+        try:
+            for raw in chunks:
+                chunk = generation_chunk_from_chunk(raw, state)
+                if chunk is None:
+                    continue
+                if run_manager:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        finally:
+            chunks.close()  # type: ignore[attr-defined]
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        body = self._build_request_body(messages, stop, stream=True, **kwargs)
+        state = StreamState()
+        chunks = self.client.astream(body)
+        try:
+            async for raw in chunks:
+                chunk = generation_chunk_from_chunk(raw, state)
+                if chunk is None:
+                    continue
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        finally:
+            await chunks.aclose()  # type: ignore[attr-defined]
+
+    # -- tools and structured output -------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable | BaseTool],
+        *,
+        tool_choice: str | bool | dict | None = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (any kind LangChain accepts) to this model.
+
+        Args:
+            tools: Pydantic classes, TypedDicts, functions, ``BaseTool``s, JSON
+                schemas or OpenAI-format tool dicts.
+            tool_choice: ``"auto"`` (server default), ``"required"``/``"any"``
+                (call some tool), ``"none"``, a tool's name (call that tool),
+                or ``True`` (call the single bound tool).
+            parallel_tool_calls: Whether the model may call several tools at once.
+            strict: Ask the model to follow each tool's schema exactly.
+            **kwargs: Other body fields to bind.
+
+        Returns:
+            A runnable that calls the model with these tools.
+
+        Raises:
+            ValueError: For a tool without a name, duplicate names or an
+                unknown ``tool_choice``.
+        """
+        formatted = format_tools(tools, strict=strict)
+        choice = convert_tool_choice(tool_choice, tool_names(formatted))
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict | type | None = None,
+        *,
+        method: StructuredOutputMethod = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict | Any]:
+        """Return a runnable whose output matches ``schema``.
+
+        Args:
+            schema: A pydantic class, TypedDict, JSON schema or OpenAI tool dict
+                (optional for ``json_mode``).
+            method: ``"function_calling"`` (default: forces a tool shaped like
+                the schema), ``"json_schema"`` (``response_format`` with the
+                schema) or ``"json_mode"`` (JSON object; describe the shape in
+                the prompt).
+            include_raw: Return ``{"raw", "parsed", "parsing_error"}`` instead
+                of raising when parsing fails.
+            strict: Ask for exact schema adherence (sent, not yet enforced by
+                the service).
+            **kwargs: Not supported; present for interface compatibility.
+
+        Returns:
+            A runnable producing a pydantic instance (for pydantic schemas) or
+            a dict.
+
+        Raises:
+            ValueError: For unsupported arguments or an unusable schema.
+        """
+        if kwargs:
+            raise ValueError(f"Unsupported arguments: {sorted(kwargs)}.")
+        return build_structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict
+        )
