@@ -32,11 +32,13 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[di
         ``[{"type": "function", "function": {"name", "description", "parameters"}}]``.
 
     Raises:
-        ValueError: For a tool that cannot be converted, has no name, has an
-            invalid parameter schema, or shares its name with another tool.
+        ValueError: For a tool that cannot be converted, has no name, or has
+            an invalid parameter schema.
     """
+    # Two tools may share a name: LangChain binds a pydantic class next to its
+    # own JSON schema (langchain-tests does exactly that), and rejecting it
+    # would break tool sets other providers accept. The server decides.
     formatted: list[dict] = []
-    seen: set[str] = set()
     for tool in tools:
         try:
             converted = convert_to_openai_tool(tool, strict=strict)
@@ -49,14 +51,9 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[di
                 f"Every tool needs a name; {tool!r} has none. The API supports "
                 "function tools only."
             )
-        if name in seen:
-            raise ValueError(
-                f"Two tools are named {name!r}; tool names must be unique."
-            )
         parameters = function.get("parameters")
         if parameters is not None:
             check_json_schema(parameters, where=f"tool {name!r} parameters")
-        seen.add(name)
         formatted.append(converted)
     return formatted
 

@@ -521,8 +521,8 @@ class ChatSambaNova(BaseChatModel):
             A runnable that calls the model with these tools.
 
         Raises:
-            ValueError: For a tool without a name, duplicate names or an
-                unknown ``tool_choice``.
+            ValueError: For a tool without a name, an invalid parameter
+                schema or an unknown ``tool_choice``.
         """
         formatted = format_tools(tools, strict=strict)
         choice = convert_tool_choice(tool_choice, tool_names(formatted))
