@@ -312,7 +312,10 @@ class ChatCompletionsClient:
                 chunks = iter_chunks(response)
                 first = next(chunks, None)
                 break
-            except _Failure as failure:
+            except _Failure as exc:
+                # Python unbinds an `except ... as` name when the block ends; the
+                # retry below still needs it.
+                failure = exc
                 if self._give_up(failure, attempt):
                     raise failure.error from failure.__cause__
                 delay = retry_delay(attempt, failure.headers)
@@ -381,7 +384,10 @@ class ChatCompletionsClient:
                 chunks = aiter_chunks(response)
                 first = await anext(chunks, None)
                 break
-            except _Failure as failure:
+            except _Failure as exc:
+                # Python unbinds an `except ... as` name when the block ends; the
+                # retry below still needs it.
+                failure = exc
                 if self._give_up(failure, attempt):
                     raise failure.error from failure.__cause__
                 delay = retry_delay(attempt, failure.headers)
