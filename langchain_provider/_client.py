@@ -102,8 +102,13 @@ def _seconds_from_retry_after(headers: Any) -> float | None:
     try:
         return float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return parsed.timestamp() - time.time() if parsed else None
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        # Neither seconds nor an HTTP date: ignore the hint, fall back to backoff.
+        return None
+    return parsed.timestamp() - time.time()
 
 
 def retry_delay(attempt: int, headers: Any = None) -> float:
