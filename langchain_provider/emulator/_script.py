@@ -1,0 +1,290 @@
+"""Scripted replies and faults: what the next requests get instead of the model.
+
+Items wait in a FIFO queue; each chat completion request takes the head item
+(after the API-key check, before validation), and an item with ``times=K``
+serves K requests, ``times=None`` every request until `Script.clear`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._errors import ApiError
+
+
+@dataclass
+class ScriptedReply:
+    """A reply given verbatim (no reasoning, no stop or max_tokens applied).
+
+    Attributes:
+        text: The content, or None for a tool-call reply.
+        chunks: Exact stream pieces; they join to `text`.
+        tool_calls: Calls as ``{"name", "arguments", "id"?}`` dicts.
+    """
+
+    text: str | None = None
+    chunks: list[str] | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class StreamFault:
+    """Something that goes wrong in the middle of a stream.
+
+    Attributes:
+        kind: ``cut``, ``malformed``, ``error_event``, ``no_done`` or ``stall``.
+        after_chunks: Good ``data:`` events sent first (None: all of them).
+        seconds: How long a ``stall`` lasts.
+        error: The ``error`` object of an ``error_event``.
+        style: ``event`` (an ``event: error`` SSE event) or ``data`` (a
+            ``data:`` payload holding the error).
+    """
+
+    kind: str
+    after_chunks: int | None = None
+    seconds: float = 0.0
+    error: dict[str, Any] = field(default_factory=dict)
+    style: str = "event"
+
+
+@dataclass
+class ScriptItem:
+    """One queued item; the fields that are set say what it does.
+
+    Attributes:
+        reply: Replaces the model's reply.
+        error: Answer with this error instead of a completion.
+        stream_fault: Break the stream this way.
+        delay: Seconds to wait before the response starts.
+        remaining: Requests still to serve; None for every request.
+    """
+
+    reply: ScriptedReply | None = None
+    error: ApiError | None = None
+    stream_fault: StreamFault | None = None
+    delay: float = 0.0
+    remaining: int | None = 1
+
+
+class Script:
+    """The queue of scripted items; thread-safe (tests fill it, the server reads)."""
+
+    def __init__(self) -> None:
+        self._items: deque[ScriptItem] = deque()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """Return the number of queued items (repeating ones count once)."""
+        with self._lock:
+            return len(self._items)
+
+    def reply_text(
+        self, text: str, chunks: list[str] | None = None, *, times: int | None = 1
+    ) -> None:
+        """Answer the next request with this text.
+
+        Args:
+            text: The reply content.
+            chunks: Exact stream pieces (must join to `text`); default: tokens.
+            times: Requests to serve; None for every request until `clear`.
+        """
+        if chunks is not None and "".join(chunks) != text:
+            raise ValueError("chunks must join to text")
+        self._add(ScriptItem(reply=ScriptedReply(text=text, chunks=chunks)), times)
+
+    def reply_tool_calls(
+        self, calls: list[dict[str, Any]], *, times: int | None = 1
+    ) -> None:
+        """Answer the next request with tool calls (finish_reason ``tool_calls``).
+
+        Args:
+            calls: Dicts with ``name``, ``arguments`` (a dict or a JSON string)
+                and optionally ``id`` (default: a fresh ``call_<hex>``).
+            times: Requests to serve; None for every request until `clear`.
+        """
+        for call in calls:
+            if "name" not in call:
+                raise ValueError("every tool call needs a name")
+        reply = ScriptedReply(tool_calls=[dict(call) for call in calls])
+        self._add(ScriptItem(reply=reply), times)
+
+    def reply_json(self, value: Any, *, times: int | None = 1) -> None:
+        """Answer the next request with this value as JSON content.
+
+        Args:
+            value: Anything `json.dumps` accepts.
+            times: Requests to serve; None for every request until `clear`.
+        """
+        self.reply_text(json.dumps(value), times=times)
+
+    def fault(
+        self,
+        status: int = 500,
+        message: str | None = None,
+        code: str | None = None,
+        type: str | None = None,  # named like the wire field it fills
+        headers: Mapping[str, str] | None = None,
+        plain_text: bool = False,
+        *,
+        param: str | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Answer the next request with an HTTP error.
+
+        Args:
+            status: The HTTP status.
+            message: ``error.message`` (default: one fitting the status).
+            code: ``error.code``.
+            type: ``error.type`` (default: one fitting the status).
+            headers: Extra response headers, e.g. ``{"retry-after": "1"}``.
+            plain_text: Send a ``text/plain`` body holding only the message.
+            param: ``error.param``.
+            times: Requests to serve; None for every request until `clear`.
+        """
+        error = ApiError(
+            status,
+            message,
+            type=type,
+            param=param,
+            code=code,
+            headers=headers,
+            plain_text=plain_text,
+        )
+        self._add(ScriptItem(error=error), times)
+
+    def cut_stream(
+        self, after_chunks: int = 3, *, text: str | None = None, times: int | None = 1
+    ) -> None:
+        """Send some chunks, then drop the connection (no [DONE], no terminator).
+
+        A non-streaming request gets its headers and half its body instead.
+
+        Args:
+            after_chunks: ``data:`` events sent before the cut.
+            text: Reply text (default: the model's reply).
+            times: Requests to serve; None for every request until `clear`.
+        """
+        self._fault(StreamFault("cut", after_chunks), text, times)
+
+    def malformed_chunk(
+        self, after_chunks: int = 2, *, text: str | None = None, times: int | None = 1
+    ) -> None:
+        """Send some chunks, then ``data: {not json`` and end the stream.
+
+        A non-streaming request gets a 200 whose body is ``{not json``.
+
+        Args:
+            after_chunks: Good ``data:`` events sent first.
+            text: Reply text (default: the model's reply).
+            times: Requests to serve; None for every request until `clear`.
+        """
+        self._fault(StreamFault("malformed", after_chunks), text, times)
+
+    def error_event(
+        self,
+        after_chunks: int = 2,
+        message: str = "The model failed while generating the response.",
+        style: str = "event",
+        *,
+        type: str = "server_error",  # named like the wire field it fills
+        code: str | None = "internal_error",
+        text: str | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Send some chunks, then an in-stream error, and end the stream.
+
+        A non-streaming request gets a 500 with the same error.
+
+        Args:
+            after_chunks: Good ``data:`` events sent first.
+            message: ``error.message``.
+            style: ``"event"`` for ``event: error`` + ``data: {"error": ...}``;
+                ``"data"`` for a plain ``data:`` payload holding the error.
+            type: ``error.type``.
+            code: ``error.code``.
+            text: Reply text (default: the model's reply).
+            times: Requests to serve; None for every request until `clear`.
+        """
+        if style not in ("event", "data"):
+            raise ValueError("style must be 'event' or 'data'")
+        error = {"message": message, "type": type, "param": None, "code": code}
+        fault = StreamFault("error_event", after_chunks, error=error, style=style)
+        self._fault(fault, text, times)
+
+    def no_done(
+        self,
+        after_chunks: int | None = None,
+        *,
+        text: str | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """End the stream cleanly but without ``data: [DONE]``.
+
+        Args:
+            after_chunks: ``data:`` events sent (None: the whole stream).
+            text: Reply text (default: the model's reply).
+            times: Requests to serve; None for every request until `clear`.
+        """
+        self._fault(StreamFault("no_done", after_chunks), text, times)
+
+    def slow(self, seconds: float, *, times: int | None = 1) -> None:
+        """Wait before the response starts (on top of the configured latency).
+
+        Args:
+            seconds: The extra wait.
+            times: Requests to serve; None for every request until `clear`.
+        """
+        self._add(ScriptItem(delay=seconds), times)
+
+    def stall(
+        self,
+        after_chunks: int = 2,
+        seconds: float = 1.0,
+        *,
+        text: str | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Pause mid-stream, then carry on normally.
+
+        A non-streaming request is delayed by `seconds` instead.
+
+        Args:
+            after_chunks: ``data:`` events sent before the pause.
+            seconds: Length of the pause.
+            text: Reply text (default: the model's reply).
+            times: Requests to serve; None for every request until `clear`.
+        """
+        self._fault(StreamFault("stall", after_chunks, seconds=seconds), text, times)
+
+    def take(self) -> ScriptItem | None:
+        """Return the item for the next request, or None when the queue is empty."""
+        with self._lock:
+            if not self._items:
+                return None
+            item = self._items[0]
+            if item.remaining is not None:
+                item.remaining -= 1
+                if item.remaining <= 0:
+                    self._items.popleft()
+            return item
+
+    def clear(self) -> None:
+        """Forget every queued item."""
+        with self._lock:
+            self._items.clear()
+
+    def _fault(self, fault: StreamFault, text: str | None, times: int | None) -> None:
+        reply = ScriptedReply(text=text) if text is not None else None
+        self._add(ScriptItem(reply=reply, stream_fault=fault), times)
+
+    def _add(self, item: ScriptItem, times: int | None) -> None:
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None for every request")
+        item.remaining = times
+        with self._lock:
+            self._items.append(item)
