@@ -30,7 +30,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import ConfigDict, Field, SecretStr, model_validator
+from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
 from langchain_provider._client import ChatCompletionsClient
@@ -265,12 +265,19 @@ class ChatSambaNova(BaseChatModel):
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
     """Your own ``httpx.AsyncClient`` for async calls; by default one per loop."""
 
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _validate_timeout(cls, value: Any) -> Any:
+        # Before pydantic's own float check, so that timeout=None gets our
+        # message naming the allowed range rather than "not a valid number".
+        validate_timeout(value)
+        return value
+
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
         validate_params(
             {name: getattr(self, name) for name in (*_SAMPLING_FIELDS, "stop")}
         )
-        validate_timeout(self.timeout)
         overlap = set(self.model_kwargs) & set(type(self).model_fields)
         if overlap:
             raise ValueError(
