@@ -283,7 +283,9 @@ class ChatSambaNova(BaseChatModel):
             raise ValueError(
                 f"Set {sorted(overlap)} as ChatSambaNova fields, not in model_kwargs."
             )
-        if self.api_key is None and urlparse(self.base_url).hostname == LIVE_HOST:
+        # An empty key (SAMBANOVA_API_KEY= in a .env file) is as missing as none.
+        has_key = self.api_key is not None and self.api_key.get_secret_value()
+        if not has_key and urlparse(self.base_url).hostname == LIVE_HOST:
             raise ValueError(
                 "No SambaNova API key: pass api_key=... or set SAMBANOVA_API_KEY "
                 "(or point base_url / SAMBANOVA_BASE_URL at another server, such "
