@@ -58,7 +58,7 @@ class TimingRow:
 
 
 @contextlib.contextmanager
-def _target(model: str) -> Iterator[tuple[ChatSambaNova, str]]:
+def _target(model: str, timing_naming: str) -> Iterator[tuple[ChatSambaNova, str]]:
     """Yield a model bound to the live service or to an in-process emulator."""
     if os.environ.get("SAMBANOVA_API_KEY"):
         yield ChatSambaNova(model=model, temperature=0), "the live SambaNova service"
@@ -66,7 +66,9 @@ def _target(model: str) -> Iterator[tuple[ChatSambaNova, str]]:
     from langchain_provider.emulator import Emulator
 
     # Realistic pacing so the timing metrics mean something.
-    with Emulator(time_to_first_token=0.12, tokens_per_second=250.0) as emulator:
+    with Emulator(
+        time_to_first_token=0.12, tokens_per_second=250.0, timing_naming=timing_naming
+    ) as emulator:
         llm = ChatSambaNova(model=model, base_url=emulator.base_url, temperature=0)
         yield llm, f"the bundled emulator at {emulator.base_url}"
 
@@ -86,8 +88,10 @@ def show_invoke(llm: ChatSambaNova, rows: list[TimingRow]) -> None:
     answer = llm.invoke("In one sentence, what is SambaNova Cloud?")
     elapsed = time.perf_counter() - started
     print(answer.content)
-    print(f"   model={answer.response_metadata.get('model_name')}  "
-          f"usage={answer.usage_metadata}")
+    print(
+        f"   model={answer.response_metadata.get('model_name')}  "
+        f"usage={answer.usage_metadata}"
+    )
     rows.append(TimingRow("invoke", _timing_of(answer), None, elapsed))
 
 
@@ -109,11 +113,11 @@ def show_stream(llm: ChatSambaNova, rows: list[TimingRow]) -> None:
 
 
 def show_agent(llm: ChatSambaNova, rows: list[TimingRow]) -> None:
-    """A LangGraph ReAct agent that calls a real Python tool, then answers."""
-    from langgraph.prebuilt import create_react_agent
+    """A LangGraph tool-calling agent that runs a real Python tool, then answers."""
+    from langchain.agents import create_agent  # LangChain's agent, on LangGraph
 
     _heading("3. LangGraph tool-calling agent")
-    agent = create_react_agent(llm, [multiply])
+    agent = create_agent(llm, [multiply])
     started = time.perf_counter()
     result = agent.invoke(
         {"messages": [("user", "Use the multiply tool: what is 17 times 23?")]}
@@ -158,19 +162,33 @@ def print_timing_table(rows: list[TimingRow]) -> None:
         ]
         for row in rows
     ]
-    widths = [max(len(str(c)) for c in column) for column in zip(headers, *table)]
+    widths = [
+        max(len(str(c)) for c in column) for column in zip(headers, *table, strict=True)
+    ]
     for line in [headers, ["-" * w for w in widths], *table]:
-        print("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths)))
-    print("(- = not reported by the server, or not measurable for that call)")
+        print(
+            "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True))
+        )
+    print(
+        "(- = not reported by the server, or not measurable for that call; the\n"
+        " public cloud reports no queue time: --reference-naming emulates the\n"
+        " deployments that use the reference page's names, queue time included)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the tour."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="Meta-Llama-3.3-70B-Instruct")
+    parser.add_argument(
+        "--reference-naming",
+        action="store_true",
+        help="emulator only: report timings with the reference page's names",
+    )
     args = parser.parse_args(argv)
+    naming = "reference" if args.reference_naming else "usage"
     rows: list[TimingRow] = []
-    with _target(args.model) as (llm, where):
+    with _target(args.model, naming) as (llm, where):
         print(f"langchain-provider demo: {args.model} on {where}")
         show_invoke(llm, rows)
         show_stream(llm, rows)
