@@ -1,0 +1,44 @@
+"""The docs notebook runs top to bottom against the emulator: it cannot go stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "chat_sambanova.ipynb"
+
+
+def _code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_stored_notebook_has_outputs():
+    stored = nbformat.read(NOTEBOOK, as_version=4)
+    # Every code cell but the final clean-up shows its result on the docs page.
+    assert all(cell.outputs for cell in _code_cells(stored)[:-1])
+
+
+def test_notebook_executes_against_the_emulator(monkeypatch, tmp_path):
+    monkeypatch.delenv("SAMBANOVA_API_KEY", raising=False)
+    monkeypatch.delenv("SAMBANOVA_BASE_URL", raising=False)
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    outputs = [output for cell in _code_cells(notebook) for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+        for o in outputs
+    )
+    assert "Target: http://127.0.0.1:" in text
+    assert "temperature must be from 0 to 1" in text
+    assert "'name': 'GetWeather'" in text
+    assert "391" in text  # the agent ran the real multiply tool
+    assert "throughput_after_first_token" in text
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # the timing plot
