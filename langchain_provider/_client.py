@@ -23,7 +23,7 @@ import random
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -386,7 +386,7 @@ class ChatCompletionsClient:
             response: httpx.Response | None = None
             try:
                 response = await self._asend(body, stream=True)
-                chunks = aiter_chunks(response)
+                chunks: AsyncGenerator[dict[str, Any], None] = aiter_chunks(response)
                 first = await anext(chunks, None)
                 break
             except _Failure as exc:

@@ -120,13 +120,13 @@ def usage_metadata_from(usage: Mapping[str, Any]) -> UsageMetadata | None:
         return None
     input_tokens = counts["input_tokens"] or 0
     output_tokens = counts["output_tokens"] or 0
-    metadata = UsageMetadata(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_tokens=counts["total_tokens"]
-        if counts["total_tokens"] is not None
-        else input_tokens + output_tokens,
-    )
+    total = counts["total_tokens"]
+    # mypy misreads langchain-core's NotRequired detail keys as required.
+    metadata: UsageMetadata = {  # type: ignore[typeddict-item]
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "total_tokens": total if total is not None else input_tokens + output_tokens,
+    }
     prompt_details = usage.get("prompt_tokens_details")
     if isinstance(prompt_details, Mapping):
         cached = _int(prompt_details.get("cached_tokens"))

@@ -13,7 +13,7 @@ came before were delivered.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 import httpx
@@ -120,7 +120,9 @@ def iter_chunks(response: httpx.Response) -> Iterator[dict[str, Any]]:
     raise _incomplete()
 
 
-async def aiter_chunks(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+async def aiter_chunks(
+    response: httpx.Response,
+) -> AsyncGenerator[dict[str, Any], None]:
     """Async twin of :func:`iter_chunks`."""
     check_event_stream(response)
     try:

@@ -51,7 +51,7 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[di
                 f"Every tool needs a name; {tool!r} has none. The API supports "
                 "function tools only."
             )
-        parameters = function.get("parameters")
+        parameters = function.get("parameters")  # type: ignore[union-attr]
         if parameters is not None:
             check_json_schema(parameters, where=f"tool {name!r} parameters")
         formatted.append(converted)
@@ -102,7 +102,11 @@ def convert_tool_choice(tool_choice: Any, names: Sequence[str]) -> str | dict | 
     if isinstance(tool_choice, Mapping):
         function = tool_choice.get("function")
         name = function.get("name") if isinstance(function, Mapping) else None
-        if tool_choice.get("type") == "function" and name in names:
+        if (
+            tool_choice.get("type") == "function"
+            and isinstance(name, str)
+            and name in names
+        ):
             return _named_choice(name)
         raise ValueError(
             f"tool_choice {dict(tool_choice)!r} does not name a bound tool "
