@@ -10,8 +10,9 @@ and failures to connect or connections dropped before a response, are retried
 up to ``max_retries`` times with exponential backoff and jitter, honouring
 ``retry-after-ms``, ``retry-after`` (at most 60 s) and ``x-should-retry``.
 Read timeouts are not retried: the caller's ``timeout`` is the longest they
-asked to wait. A stream is retried only until its first chunk arrives; after
-that a failure raises, because chunks were already handed to the caller.
+asked to wait. A stream is retried only until its first chunk arrives (an
+in-stream error event before it counts as a 5xx); after that a failure raises,
+because chunks were already handed to the caller.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from langchain_provider.errors import (
     APITimeoutError,
     ResponseDecodeError,
     SambaNovaError,
+    StreamEventError,
     StreamInterruptedError,
     error_from_response,
 )
@@ -331,6 +333,15 @@ class ChatCompletionsClient:
                 if self._give_up(failure, attempt):
                     raise transport_error(exc, streaming=True) from exc
                 delay = retry_delay(attempt)
+            except StreamEventError as exc:
+                # An error event before the first chunk: nothing was handed
+                # over yet, so it is retried like the 5xx it stands for.
+                if response is not None:
+                    response.close()
+                failure = _Failure(exc, True)
+                if self._give_up(failure, attempt):
+                    raise
+                delay = retry_delay(attempt)
             except BaseException:
                 if response is not None:
                     response.close()
@@ -402,6 +413,13 @@ class ChatCompletionsClient:
                     await response.aclose()
                 if self._give_up(failure, attempt):
                     raise transport_error(exc, streaming=True) from exc
+                delay = retry_delay(attempt)
+            except StreamEventError as exc:
+                if response is not None:
+                    await response.aclose()
+                failure = _Failure(exc, True)
+                if self._give_up(failure, attempt):
+                    raise
                 delay = retry_delay(attempt)
             except BaseException:
                 if response is not None:
