@@ -362,22 +362,38 @@ class StreamState:
         next_tool_index: The index to give the next tool call that arrives
             without one (the whole-call style), so separate calls never merge.
         think: Where we are in a leading ``<think>`` block: ``"start"`` (not
-            decided yet), ``"inside"``, or ``"done"``.
-        pending: Content held back while it may still be the start of a tag.
+            decided yet), ``"inside"``, ``"after"`` (closed, answer not begun)
+            or ``"done"``.
+        pending: Content held back while it may still be the start of a tag
+            (or whitespace that ends the reasoning).
         seen_model: Whether the model name was already reported (it must be
             reported once, because chunk metadata strings concatenate).
+        reasoning_started: Whether reasoning text was already emitted.
+        tool_indexes: Indexes given to whole tool calls that came without one.
     """
 
     next_tool_index: int = 0
     think: str = "start"
     pending: str = ""
     seen_model: bool = False
+    reasoning_started: bool = False
     tool_indexes: dict[Any, int] = field(default_factory=dict)
 
     def split_content(self, text: str) -> tuple[str, str]:
-        """Route streamed content to ``(reasoning, answer)`` around ``<think>``."""
+        """Route streamed content to ``(reasoning, answer)`` around ``<think>``.
+
+        Trims like :func:`split_think_tags` does on the whole content (the
+        reasoning stripped, the answer's leading whitespace dropped), so the
+        aggregate of a stream equals the non-streaming message.
+        """
         if self.think == "done":
             return "", text
+        if self.think == "after":
+            # The blank lines between "</think>" and the answer are neither's.
+            answer = text.lstrip()
+            if answer:
+                self.think = "done"
+            return "", answer
         buffer = self.pending + text
         self.pending = ""
         if self.think == "start":
@@ -392,14 +408,37 @@ class StreamState:
             buffer = stripped[len(_THINK_OPEN) :]
         end = buffer.find(_THINK_CLOSE)
         if end >= 0:
-            self.think = "done"
-            return buffer[:end], buffer[end + len(_THINK_CLOSE) :].lstrip()
-        # Hold back a tail that may be the start of "</think>".
+            answer = buffer[end + len(_THINK_CLOSE) :].lstrip()
+            self.think = "done" if answer else "after"
+            return self._reasoning(buffer[:end].rstrip()), answer
+        # Hold back a tail that may be the start of "</think>", and the
+        # whitespace before it, which is dropped if the block ends there.
+        keep = 0
         for cut in range(min(len(_THINK_CLOSE) - 1, len(buffer)), 0, -1):
             if _THINK_CLOSE.startswith(buffer[-cut:]):
-                self.pending = buffer[-cut:]
-                return buffer[:-cut], ""
-        return buffer, ""
+                keep = cut
+                break
+        head = buffer[: len(buffer) - keep].rstrip()
+        self.pending = buffer[len(head) :]
+        return self._reasoning(head), ""
+
+    def _reasoning(self, text: str) -> str:
+        # Whitespace right after "<think>" is dropped, as split_think_tags does.
+        if not self.reasoning_started:
+            text = text.lstrip()
+            self.reasoning_started = bool(text)
+        return text
+
+    def flush(self) -> tuple[str, str]:
+        """At the end of the answer, settle held-back text as ``(reasoning, answer)``.
+
+        Inside an unfinished ``<think>`` block it is reasoning (trailing
+        whitespace dropped); before one, a partial tag was just text after all.
+        """
+        pending, self.pending = self.pending, ""
+        if self.think == "inside":
+            return self._reasoning(pending.rstrip()), ""
+        return "", pending
 
     def tool_index(self, raw: Mapping[str, Any], position: int) -> int:
         """Give a streamed tool-call delta the index it belongs under."""
@@ -468,15 +507,17 @@ def generation_chunk_from_chunk(
         if text:
             think, text = state.split_content(text)
             reasoning += think
+        finish_reason = choice.get("finish_reason")
+        if finish_reason is not None:
+            think, held = state.flush()
+            reasoning += think
+            text += held
         content = text
         if reasoning:
             additional_kwargs["reasoning_content"] = reasoning
         if delta.get("tool_calls"):
             tool_call_chunks = _tool_call_chunks(delta["tool_calls"], state)
-        finish_reason = choice.get("finish_reason")
         if finish_reason is not None:
-            if state.pending:  # a held-back partial tag was just text after all
-                content, state.pending = state.pending + content, ""
             metadata.update(_response_metadata(chunk, finish_reason))
             generation_info["finish_reason"] = finish_reason
             state.seen_model = True
