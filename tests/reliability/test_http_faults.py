@@ -1,0 +1,196 @@
+"""HTTP error statuses: which are retried, how long the client waits, what it raises.
+
+The policy under test (``_client`` docstring): 408, 409, 429 and 5xx are
+retried up to ``max_retries`` times with backoff, honouring ``retry-after-ms``,
+``retry-after`` and ``x-should-retry``; every other status raises at once the
+matching class of ``langchain_provider.errors`` with the server's message.
+"""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelInvalidRequestError,
+    ModelNotFoundError,
+    ModelPermissionDeniedError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+)
+
+from langchain_provider.errors import (
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ContextLengthExceededError,
+    InvalidRequestError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    SambaNovaError,
+    ServerError,
+)
+
+from .conftest import CALL_STYLES, call, chat_requests
+
+RETRYABLE = {
+    408: (APITimeoutError, ModelTimeoutError),
+    409: (APIStatusError, SambaNovaError),
+    429: (RateLimitError, ModelRateLimitError),
+    500: (ServerError, ModelAPIError),
+    502: (ServerError, ModelAPIError),
+    503: (ServerError, ModelAPIError),
+    504: (ServerError, ModelAPIError),
+}
+FAST_RETRY = {"retry-after-ms": "10"}
+PROMPT = "Say hello"
+REPLY = f"Emulated reply to: {PROMPT}"
+
+
+@pytest.mark.parametrize("style", CALL_STYLES)
+@pytest.mark.parametrize("status", sorted(RETRYABLE))
+async def test_retryable_status_is_retried_then_succeeds(
+    emu, make_model, style, status
+):
+    emu.script.fault(status=status, headers=FAST_RETRY, times=2)
+    outcome = await call(make_model(max_retries=2), style, PROMPT)
+    assert outcome.error is None, outcome.error
+    assert outcome.text == REPLY
+    assert len(chat_requests(emu)) == 3  # two failures, then the success
+    assert outcome.seconds < 1.0  # the server's 10 ms hint was used, not backoff
+
+
+@pytest.mark.parametrize("style", CALL_STYLES)
+@pytest.mark.parametrize("status", sorted(RETRYABLE))
+async def test_max_retries_zero_raises_at_once(emu, make_model, style, status):
+    cls, lc_cls = RETRYABLE[status]
+    emu.script.fault(status=status, message=f"fault {status}", headers=FAST_RETRY)
+    outcome = await call(make_model(max_retries=0), style, PROMPT)
+    assert isinstance(outcome.error, cls)
+    assert isinstance(outcome.error, lc_cls)
+    assert outcome.error.status_code == status
+    assert f"fault {status}" in str(outcome.error)
+    assert outcome.chunks == []
+    assert len(chat_requests(emu)) == 1
+    assert outcome.seconds < 0.5
+
+
+@pytest.mark.parametrize("style", CALL_STYLES)
+async def test_retries_exhausted_raise_the_last_error(emu, make_model, style):
+    emu.script.fault(
+        status=503,
+        message="Service unavailable for maintenance",
+        headers=FAST_RETRY,
+        times=None,
+    )
+    outcome = await call(make_model(max_retries=2), style, PROMPT)
+    assert isinstance(outcome.error, ServerError)
+    assert outcome.error.status_code == 503
+    assert "Service unavailable for maintenance" in str(outcome.error)
+    assert outcome.chunks == []
+    assert len(chat_requests(emu)) == 3  # the first attempt and two retries
+
+
+@pytest.mark.parametrize("style", ["invoke", "astream"])
+async def test_retry_after_seconds_is_honoured(emu, make_model, style):
+    emu.script.fault(
+        status=429,
+        message="Request would exceed rate limit",
+        code="rate_limit_exceeded",
+        headers={"retry-after": "1"},
+    )
+    outcome = await call(make_model(max_retries=2), style, PROMPT)
+    assert outcome.error is None, outcome.error
+    assert outcome.text == REPLY
+    assert len(chat_requests(emu)) == 2
+    assert 0.95 <= outcome.seconds < 1.6
+
+
+@pytest.mark.parametrize("style", ["ainvoke", "stream"])
+async def test_backoff_applies_without_a_server_hint(emu, make_model, style):
+    # No retry-after: the first retry waits 0.5 s minus up to 25 % jitter.
+    emu.script.fault(status=503)
+    outcome = await call(make_model(max_retries=2), style, PROMPT)
+    assert outcome.error is None, outcome.error
+    assert len(chat_requests(emu)) == 2
+    assert 0.37 <= outcome.seconds < 0.9
+
+
+@pytest.mark.parametrize("style", ["invoke", "astream"])
+async def test_x_should_retry_false_is_obeyed(emu, make_model, style):
+    emu.script.fault(status=503, headers={"x-should-retry": "false", **FAST_RETRY})
+    outcome = await call(make_model(max_retries=2), style, PROMPT)
+    assert isinstance(outcome.error, ServerError)
+    assert len(chat_requests(emu)) == 1
+
+
+NOT_RETRIED = [
+    # status, code, error class, langchain-core class
+    (400, "invalid_type", InvalidRequestError, ModelInvalidRequestError),
+    (400, "context_length_exceeded", ContextLengthExceededError, ContextOverflowError),
+    (401, "invalid_api_key", AuthenticationError, ModelAuthenticationError),
+    (402, None, PaymentRequiredError, ModelPermissionDeniedError),
+    (403, None, PermissionDeniedError, ModelPermissionDeniedError),
+    (404, "model_not_found", NotFoundError, ModelNotFoundError),
+    (410, "model_deprecated", NotFoundError, ModelNotFoundError),
+    (422, None, InvalidRequestError, ModelInvalidRequestError),
+]
+
+
+@pytest.mark.parametrize("style", CALL_STYLES)
+@pytest.mark.parametrize(("status", "code", "cls", "lc_cls"), NOT_RETRIED)
+async def test_client_error_raises_typed_error_without_retry(
+    emu, make_model, style, status, code, cls, lc_cls
+):
+    message = f"The server says no ({status}, {code})"
+    emu.script.fault(status=status, message=message, code=code, param="messages")
+    outcome = await call(make_model(max_retries=2), style, PROMPT)
+    assert type(outcome.error) is cls
+    assert isinstance(outcome.error, lc_cls)
+    assert outcome.error.status_code == status
+    assert outcome.error.message == message
+    assert outcome.error.code == code
+    assert outcome.error.param == "messages"
+    assert message in str(outcome.error)
+    assert outcome.chunks == []
+    assert len(chat_requests(emu)) == 1
+
+
+@pytest.mark.parametrize("style", CALL_STYLES)
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, InvalidRequestError),
+        (401, AuthenticationError),
+        (402, PaymentRequiredError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (410, NotFoundError),
+        (422, InvalidRequestError),
+    ],
+)
+async def test_plain_text_error_body_keeps_the_message(
+    emu, make_model, style, status, cls
+):
+    message = f"Unprocessable: messages.0.content: Expected str ({status})"
+    emu.script.fault(status=status, message=message, plain_text=True)
+    outcome = await call(make_model(max_retries=2), style, PROMPT)
+    assert type(outcome.error) is cls
+    assert outcome.error.status_code == status
+    assert outcome.error.message == message
+    assert message in str(outcome.error)
+    assert len(chat_requests(emu)) == 1
+
+
+@pytest.mark.parametrize("style", CALL_STYLES)
+async def test_real_context_overflow_from_the_server(emu, make_model, style):
+    # Not scripted: the emulator's own validation of a 16k-context model.
+    model = make_model(model="Meta-Llama-3.1-8B-Instruct", max_retries=2)
+    outcome = await call(model, style, "word " * 20_000)
+    assert isinstance(outcome.error, ContextLengthExceededError)
+    assert isinstance(outcome.error, ContextOverflowError)
+    assert "maximum context length is 16384 tokens" in str(outcome.error)
+    assert len(chat_requests(emu)) == 1
