@@ -1,0 +1,546 @@
+"""ChatSambaNova: request bodies, parameter checks, metadata, secrets, batches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from typing import Any
+
+import httpx
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.load import dumpd, dumps
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.outputs import LLMResult
+
+from langchain_provider import AuthenticationError, ChatSambaNova
+from unit_tests.conftest import (
+    API_KEY,
+    MODEL,
+    URL,
+    completion,
+    error_reply,
+    json_reply,
+    make_model,
+    sse_reply,
+    text_chunks,
+)
+
+HI = [HumanMessage("hi")]
+
+# ---------------------------------------------------------------------------
+# Request bodies
+# ---------------------------------------------------------------------------
+
+
+def test_only_user_set_params_are_sent() -> None:
+    # The vendor integration always sent temperature and max_tokens defaults,
+    # overriding the server's own.
+    model, server = make_model()
+    assert model._build_request_body(HI) == {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    model.invoke("hi")
+    assert server.body == {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+
+
+def test_set_params_are_sent() -> None:
+    model, server = make_model(
+        temperature=0.2,
+        top_p=0.9,
+        top_k=40,
+        max_tokens=256,
+        stop=["END"],
+        reasoning_effort="high",
+        model_kwargs={"seed": 7},
+    )
+    model.invoke("hi")
+    body = server.body
+    assert {k: body[k] for k in body if k != "messages"} == {
+        "model": MODEL,
+        "temperature": 0.2,
+        "top_p": 0.9,
+        "top_k": 40,
+        "max_tokens": 256,
+        "stop": ["END"],
+        "reasoning_effort": "high",
+        "seed": 7,
+    }
+
+
+def test_zero_temperature_is_sent() -> None:
+    # 0 is a setting, not "unset".
+    model, server = make_model(temperature=0)
+    model.invoke("hi")
+    assert server.body["temperature"] == 0
+
+
+def test_stop_list_and_per_call_stop() -> None:
+    model, server = make_model(stop=["a", "b"])
+    assert model._build_request_body(HI)["stop"] == ["a", "b"]
+    assert model._build_request_body(HI, ["x"])["stop"] == ["x"]
+    model.invoke("hi", stop=["\n\n", "Observation:"])
+    assert server.body["stop"] == ["\n\n", "Observation:"]
+
+
+def test_per_call_overrides() -> None:
+    model, server = make_model(temperature=0.7)
+    model.invoke("hi", model="DeepSeek-V3.1", temperature=0.1, max_tokens=5)
+    body = server.body
+    assert body["model"] == "DeepSeek-V3.1"
+    assert body["temperature"] == 0.1
+    assert body["max_tokens"] == 5
+    # The instance is unchanged for the next call.
+    assert model._build_request_body(HI)["temperature"] == 0.7
+    assert model._build_request_body(HI)["model"] == MODEL
+
+
+def test_bind_overrides_reach_the_body() -> None:
+    model, server = make_model()
+    model.bind(temperature=0.3, model="gpt-oss-120b").invoke("hi")
+    assert server.body["model"] == "gpt-oss-120b"
+    assert server.body["temperature"] == 0.3
+
+
+def test_stream_options_only_on_streams() -> None:
+    model, server = make_model(sse_reply(text_chunks("Hi")))
+    assert "stream" not in model._build_request_body(HI)
+    assert "stream_options" not in model._build_request_body(HI)
+    streamed = model._build_request_body(HI, stream=True)
+    assert streamed["stream"] is True
+    assert streamed["stream_options"] == {"include_usage": True}
+    list(model.stream("hi"))
+    assert server.body["stream"] is True
+    assert server.body["stream_options"] == {"include_usage": True}
+
+
+def test_constructor_stream_options_do_not_leak_into_plain_requests() -> None:
+    # The vendor integration sent stream_options without stream: a 400.
+    model, server = make_model(model_kwargs={"stream_options": {"include_usage": True}})
+    assert "stream_options" not in model._build_request_body(HI)
+    model.invoke("hi")
+    assert "stream_options" not in server.body
+    assert "stream" not in server.body
+
+
+def test_stream_usage_false_omits_stream_options() -> None:
+    model, server = make_model(sse_reply(text_chunks("Hi")), stream_usage=False)
+    list(model.stream("hi"))
+    assert server.body["stream"] is True
+    assert "stream_options" not in server.body
+
+
+def test_model_kwargs_may_not_shadow_fields() -> None:
+    with pytest.raises(ValueError, match="temperature"):
+        ChatSambaNova(api_key=API_KEY, model_kwargs={"temperature": 0.5})
+
+
+def test_headers_url_and_user_agent() -> None:
+    model, server = make_model(default_headers={"X-Team": "search"})
+    model.invoke("hi")
+    [request] = server.requests
+    assert str(request.url) == URL
+    assert request.method == "POST"
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+    assert request.headers["user-agent"].startswith("langchain-provider/")
+    assert request.headers["x-team"] == "search"
+    assert request.headers["content-type"] == "application/json"
+
+
+def test_stream_request_accepts_event_stream() -> None:
+    model, server = make_model(sse_reply(text_chunks("Hi")))
+    list(model.stream("hi"))
+    assert server.requests[0].headers["accept"] == "text/event-stream"
+
+
+def test_base_url_without_key_sends_no_authorization() -> None:
+    model, server = make_model(api_key=None, base_url="http://localhost:8000/v1/")
+    model.invoke("hi")
+    [request] = server.requests
+    assert str(request.url) == "http://localhost:8000/v1/chat/completions"
+    assert "authorization" not in request.headers
+
+
+def test_fields_changed_after_construction_apply() -> None:
+    model, server = make_model()
+    model.temperature = 0.4
+    model.invoke("hi")
+    assert server.body["temperature"] == 0.4
+
+
+def test_text_only_list_content_is_a_string_on_the_wire() -> None:
+    model, server = make_model()
+    model.invoke([HumanMessage(content=[{"type": "text", "text": "hi"}])])
+    assert server.body["messages"] == [{"role": "user", "content": "hi"}]
+
+
+# ---------------------------------------------------------------------------
+# Bad parameters send nothing
+# ---------------------------------------------------------------------------
+
+BAD_PARAMS = [
+    pytest.param({"temperature": 1.5}, "temperature.*0 to 1", id="temperature>1"),
+    pytest.param({"temperature": -0.1}, "temperature.*0 to 1", id="temperature<0"),
+    pytest.param({"temperature": math.nan}, "temperature", id="temperature nan"),
+    pytest.param({"top_p": 1.01}, "top_p.*0 to 1", id="top_p>1"),
+    pytest.param({"top_p": -1}, "top_p.*0 to 1", id="top_p<0"),
+    pytest.param({"top_k": 0}, "top_k.*1 to 100", id="top_k<1"),
+    pytest.param({"top_k": 101}, "top_k.*1 to 100", id="top_k>100"),
+    pytest.param({"max_tokens": 0}, "max_tokens.*at least 1", id="max_tokens<1"),
+    pytest.param({"stop": ["a", "b", "c", "d", "e"]}, "stop.*at most 4", id="5 stops"),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_PARAMS)
+def test_bad_constructor_params(params: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ChatSambaNova(api_key=API_KEY, **params)
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_PARAMS)
+def test_bad_per_call_params_send_nothing(params: dict[str, Any], message: str) -> None:
+    model, server = make_model()
+    with pytest.raises(ValueError, match=message):
+        model.invoke("hi", **params)
+    with pytest.raises(ValueError, match=message):
+        list(model.stream("hi", **params))
+    with pytest.raises(ValueError, match=message):
+        model.bind(**params).invoke("hi")
+    assert server.calls == 0
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_PARAMS)
+async def test_bad_per_call_params_send_nothing_async(
+    params: dict[str, Any], message: str
+) -> None:
+    model, server = make_model()
+    with pytest.raises(ValueError, match=message):
+        await model.ainvoke("hi", **params)
+    with pytest.raises(ValueError, match=message):
+        [c async for c in model.astream("hi", **params)]
+    assert server.calls == 0
+
+
+@pytest.mark.parametrize("timeout", [0, -1, math.inf, None, math.nan])
+def test_bad_timeout(timeout: Any) -> None:
+    with pytest.raises(ValueError, match="timeout must be a finite number.*> 0"):
+        ChatSambaNova(api_key=API_KEY, timeout=timeout)
+
+
+def test_default_timeout_is_finite() -> None:
+    # The vendor integration waited forever by default.
+    model = ChatSambaNova(api_key=API_KEY)
+    assert 0 < model.timeout < math.inf
+    assert model.client.timeout == model.timeout
+
+
+def test_timeout_reaches_the_request() -> None:
+    model, server = make_model(timeout=7.5)
+    model.invoke("hi")
+    timeouts = server.requests[0].extensions["timeout"]
+    assert timeouts == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
+
+
+@pytest.mark.parametrize("key", [None, ""])
+def test_missing_api_key_for_the_live_service(key: str | None) -> None:
+    with pytest.raises(ValueError, match="SAMBANOVA_API_KEY"):
+        ChatSambaNova(api_key=key)
+
+
+def test_api_key_and_base_url_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMBANOVA_API_KEY", "env-key")
+    monkeypatch.setenv("SAMBANOVA_BASE_URL", "http://example.test/v1")
+    model = ChatSambaNova()
+    assert model.api_key is not None
+    assert model.api_key.get_secret_value() == "env-key"
+    assert model.base_url == "http://example.test/v1"
+
+
+def test_no_key_needed_off_the_live_host() -> None:
+    model = ChatSambaNova(base_url="http://localhost:8000/v1")
+    assert model.api_key is None
+
+
+def test_bad_reasoning_effort() -> None:
+    with pytest.raises(ValueError, match="reasoning_effort"):
+        ChatSambaNova(api_key=API_KEY, reasoning_effort="extreme")
+    model, server = make_model()
+    with pytest.raises(ValueError, match="reasoning_effort must be one of"):
+        model.invoke("hi", reasoning_effort="extreme")
+    assert server.calls == 0
+
+
+# ---------------------------------------------------------------------------
+# Secrets
+# ---------------------------------------------------------------------------
+
+SECRET = "sk-very-secret-123456"
+
+
+def test_api_key_absent_from_every_rendering() -> None:
+    model = ChatSambaNova(api_key=SECRET)
+    renderings = [
+        repr(model),
+        str(model),
+        str(model.model_dump()),
+        model.model_dump_json(),
+        dumps(model),
+        str(dumpd(model)),
+        repr(model.client),
+        str(model._identifying_params),
+    ]
+    for text in renderings:
+        assert SECRET not in text
+    # ... yet the key is there to be used.
+    assert model.api_key is not None
+    assert model.api_key.get_secret_value() == SECRET
+    assert dumpd(model)["kwargs"]["api_key"] == {
+        "lc": 1,
+        "type": "secret",
+        "id": ["SAMBANOVA_API_KEY"],
+    }
+
+
+def test_api_key_absent_from_errors_and_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model, server = make_model(
+        json_reply(completion()),
+        error_reply(503, "busy", headers={"retry-after-ms": "1"}),
+        json_reply(completion()),
+        error_reply(401, "Invalid API key", code="invalid_api_key"),
+        api_key=SECRET,
+    )
+    with contextlib.ExitStack() as stack:
+        for name in ("", "httpx", "httpcore", "langchain_provider"):
+            stack.enter_context(caplog.at_level(logging.DEBUG, logger=name))
+        model.invoke("hi")  # plain success
+        model.invoke("hi")  # a retry, then success
+        with pytest.raises(AuthenticationError) as excinfo:
+            model.invoke("hi")  # an error
+    assert server.calls == 4
+    assert server.requests[0].headers["authorization"] == f"Bearer {SECRET}"
+    assert caplog.records, "expected debug logs (httpx, retries)"
+    assert any("retry" in r.getMessage() for r in caplog.records)
+    for record in caplog.records:
+        assert SECRET not in record.getMessage()
+        assert SECRET not in str(record.args)
+    assert SECRET not in str(excinfo.value)
+    assert SECRET not in repr(excinfo.value)
+    assert excinfo.value.status_code == 401
+
+
+# ---------------------------------------------------------------------------
+# generate, tracing params, profile
+# ---------------------------------------------------------------------------
+
+
+def test_generate_sums_integer_counts_and_ignores_the_rest() -> None:
+    # The vendor integration crashed adding null or string usage fields.
+    usages = [
+        {
+            "prompt_tokens": 10,
+            "completion_tokens": 5,
+            "total_tokens": 15,
+            "time_to_first_token": 0.1,
+            "stop_reason": "stop",
+            "is_last_response": True,
+        },
+        {
+            "prompt_tokens": 7,
+            "completion_tokens": None,
+            "total_tokens": "7",
+            "time_to_first_token": None,
+            "stop_reason": None,
+        },
+        {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+    ]
+    model, _ = make_model(*(json_reply(completion(usage=u)) for u in usages))
+    result = model.generate([HI, HI, HI])
+    assert isinstance(result, LLMResult)
+    assert len(result.generations) == 3
+    assert result.llm_output is not None
+    assert result.llm_output["token_usage"] == {
+        "prompt_tokens": 20,
+        "completion_tokens": 7,
+        "total_tokens": 20,
+    }
+    assert result.llm_output["model_name"] == MODEL
+
+
+def test_generate_with_missing_usage() -> None:
+    body = completion()
+    del body["usage"]
+    model, _ = make_model(json_reply(body), json_reply(completion()))
+    result = model.generate([HI, HI])
+    assert result.llm_output is not None
+    assert result.llm_output["token_usage"] == {
+        "prompt_tokens": 10,
+        "completion_tokens": 51,
+        "total_tokens": 61,
+    }
+
+
+def test_identifying_params_show_settings() -> None:
+    model = ChatSambaNova(
+        api_key=SECRET,
+        temperature=0.3,
+        max_tokens=100,
+        top_k=5,
+        base_url="http://example.test/v1",
+    )
+    params = model._identifying_params
+    assert params["model"] == MODEL
+    assert params["temperature"] == 0.3
+    assert params["max_tokens"] == 100
+    assert params["top_k"] == 5
+    assert params["base_url"] == "http://example.test/v1"
+    assert model._llm_type == "sambanova-chat"
+
+
+def test_ls_params() -> None:
+    model = ChatSambaNova(
+        api_key=API_KEY, temperature=0.3, max_tokens=100, stop=["END"]
+    )
+    assert model._get_ls_params() == {
+        "ls_provider": "sambanova",
+        "ls_model_name": MODEL,
+        "ls_model_type": "chat",
+        "ls_temperature": 0.3,
+        "ls_max_tokens": 100,
+        "ls_stop": ["END"],
+    }
+    overridden = model._get_ls_params(stop=["x"], model="gpt-oss-120b", temperature=0.9)
+    assert overridden["ls_model_name"] == "gpt-oss-120b"
+    assert overridden["ls_temperature"] == 0.9
+    assert overridden["ls_stop"] == ["x"]
+
+
+def test_ls_params_omit_unset() -> None:
+    params = ChatSambaNova(api_key=API_KEY)._get_ls_params()
+    assert "ls_temperature" not in params
+    assert "ls_max_tokens" not in params
+    assert "ls_stop" not in params
+
+
+def test_profile_for_known_and_unknown_models() -> None:
+    known = ChatSambaNova(api_key=API_KEY, model="Meta-Llama-3.3-70B-Instruct")
+    assert known.profile is not None
+    assert known.profile["max_input_tokens"] == 131072
+    assert known.profile["tool_calling"] is True
+    assert known.profile["structured_output"] is True
+    vision = ChatSambaNova(api_key=API_KEY, model="gemma-4-31B-it")
+    assert vision.profile is not None
+    assert vision.profile["image_inputs"] is True
+    unknown = ChatSambaNova(api_key=API_KEY, model="Some-Future-Model")
+    assert unknown.profile is None
+
+
+def test_profile_is_a_copy() -> None:
+    first = ChatSambaNova(api_key=API_KEY)
+    assert first.profile is not None
+    first.profile["max_input_tokens"] = 1
+    second = ChatSambaNova(api_key=API_KEY)
+    assert second.profile is not None
+    assert second.profile["max_input_tokens"] == 131072
+
+
+# ---------------------------------------------------------------------------
+# streaming=True, callbacks
+# ---------------------------------------------------------------------------
+
+
+class TokenRecorder(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+        self.tokens.append(token)
+
+
+def test_streaming_true_makes_invoke_stream() -> None:
+    model, server = make_model(sse_reply(text_chunks("Hel", "lo")), streaming=True)
+    recorder = TokenRecorder()
+    message = model.invoke("hi", config={"callbacks": [recorder]})
+    assert server.body["stream"] is True
+    assert message.content == "Hello"
+    assert message.usage_metadata is not None
+    assert message.usage_metadata["total_tokens"] == 61
+    assert "Hel" in recorder.tokens and "lo" in recorder.tokens
+
+
+async def test_streaming_true_makes_ainvoke_stream() -> None:
+    model, server = make_model(sse_reply(text_chunks("Hel", "lo")), streaming=True)
+    message = await model.ainvoke("hi")
+    assert server.body["stream"] is True
+    assert message.content == "Hello"
+
+
+def test_callbacks_get_each_token_when_streaming() -> None:
+    model, _ = make_model(sse_reply(text_chunks("Hel", "lo", "!")))
+    recorder = TokenRecorder()
+    chunks = list(model.stream("hi", config={"callbacks": [recorder]}))
+    assert "".join(c.text for c in chunks) == "Hello!"
+    assert [t for t in recorder.tokens if t] == ["Hel", "lo", "!"]
+
+
+# ---------------------------------------------------------------------------
+# Batches and concurrency
+# ---------------------------------------------------------------------------
+
+
+def _echo(request: httpx.Request) -> httpx.Response:
+    import json
+
+    body = json.loads(request.content)
+    text = body["messages"][-1]["content"]
+    return httpx.Response(200, json=completion(f"echo: {text}", id=f"id-{text}"))
+
+
+def test_batch() -> None:
+    model, server = make_model(_echo)
+    results = model.batch([f"q{i}" for i in range(5)])
+    assert [r.content for r in results] == [f"echo: q{i}" for i in range(5)]
+    assert [r.id for r in results] == [f"id-q{i}" for i in range(5)]
+    assert server.calls == 5
+
+
+async def test_abatch_of_twenty() -> None:
+    model, server = make_model(_echo)
+    results = await model.abatch([f"q{i}" for i in range(20)])
+    assert [r.content for r in results] == [f"echo: q{i}" for i in range(20)]
+    assert server.calls == 20
+
+
+async def test_concurrent_ainvoke_and_astream() -> None:
+    def reply(request: httpx.Request) -> httpx.Response:
+        import json
+
+        body = json.loads(request.content)
+        if body.get("stream"):
+            return sse_reply(text_chunks("stream", "ed"))(request)
+        return _echo(request)
+
+    model, server = make_model(reply)
+
+    async def collect() -> str:
+        return "".join([c.text async for c in model.astream("s")])
+
+    results = await asyncio.gather(
+        *(model.ainvoke(f"q{i}") for i in range(10)), *(collect() for _ in range(10))
+    )
+    assert [r.content for r in results[:10]] == [f"echo: q{i}" for i in range(10)]
+    assert results[10:] == ["streamed"] * 10
+    assert server.calls == 20
+
+
+def test_system_message_first() -> None:
+    model, server = make_model()
+    model.invoke([SystemMessage("sys"), HumanMessage("hi")])
+    assert [m["role"] for m in server.body["messages"]] == ["system", "user"]
