@@ -8,7 +8,7 @@ dicts alike); this module adds the checks the API needs and LangChain's
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -113,6 +113,24 @@ def convert_tool_choice(tool_choice: Any, names: Sequence[str]) -> str | dict | 
             f"({', '.join(names) or 'none bound'})."
         )
     raise ValueError(f"Unsupported tool_choice {tool_choice!r}.")
+
+
+def normalize_request_tools(body: MutableMapping[str, Any]) -> None:
+    """Check and convert the ``tools`` and ``tool_choice`` of a request body.
+
+    ``bind_tools`` does this once; fields given per call (``invoke(...,
+    tools=..., tool_choice="any")``) reach the body without it, so the body
+    builder runs it again. Formatted tools pass through unchanged.
+
+    Raises:
+        ValueError: For a tool without a name or an unknown ``tool_choice``.
+    """
+    if body.get("tools") is not None:
+        body["tools"] = format_tools(body["tools"])
+    if body.get("tool_choice") is not None:
+        names = tool_names(body.get("tools") or [])
+        choice = convert_tool_choice(body["tool_choice"], names)
+        body["tool_choice"] = choice
 
 
 def check_json_schema(schema: Any, *, where: str = "schema") -> None:

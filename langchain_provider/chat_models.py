@@ -47,7 +47,12 @@ from langchain_provider._structured_output import (
     StructuredOutputMethod,
     build_structured_output,
 )
-from langchain_provider._tools import convert_tool_choice, format_tools, tool_names
+from langchain_provider._tools import (
+    convert_tool_choice,
+    format_tools,
+    normalize_request_tools,
+    tool_names,
+)
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
 DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
@@ -419,6 +424,7 @@ class ChatSambaNova(BaseChatModel):
             normalized = normalize_stop(body.pop("stop"))
             if normalized:
                 body["stop"] = normalized
+        normalize_request_tools(body)
         body["messages"] = [convert_message_to_dict(m) for m in messages]
         if stream:
             body["stream"] = True
