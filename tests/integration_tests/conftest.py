@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from ._support import (
     live_target,
     vcr_settings,
 )
+
+_HERE = Path(__file__).parent
 
 # Standard tests that need a real model's judgement, which an emulator cannot
 # honestly supply. Skipped against the emulator only; all run live.
@@ -59,6 +62,8 @@ def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     """Skip what cannot honestly run against the configured target."""
+    # This hook sees every collected item, not only this directory's.
+    items = [item for item in items if item.path.is_relative_to(_HERE)]
     if LIVE:
         if config.getoption("--record-mode", None) not in (None, "none"):
             reason = (
