@@ -127,6 +127,9 @@ class Emulator:
                 log_config=None,
                 backlog=_BACKLOG,
                 limit_concurrency=None,
+                # Outlive httpx's 5 s keep-alive expiry: a server closing first
+                # races clients reusing the connection at that very moment.
+                timeout_keep_alive=30,
                 timeout_graceful_shutdown=1,
             )
         )
@@ -180,7 +183,9 @@ class Emulator:
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must be named: asyncio only sets TCP_NODELAY on sockets whose proto
+    # is IPPROTO_TCP, and without it every response waits out a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
