@@ -15,7 +15,8 @@ MODEL = "Meta-Llama-3.3-70B-Instruct"
 
 def fast_config(**overrides: Any) -> EmulatorConfig:
     """Settings for tests: no pacing unless a test asks for it."""
-    return EmulatorConfig(time_to_first_token=0, tokens_per_second=None, **overrides)
+    settings: dict[str, Any] = {"time_to_first_token": 0, "tokens_per_second": None}
+    return EmulatorConfig(**{**settings, **overrides})
 
 
 def chat_body(content: Any = "What is 2+2?", **fields: Any) -> dict[str, Any]:
