@@ -341,10 +341,16 @@ def chat_result_from_response(body: Mapping[str, Any]) -> ChatResult:
         generations.append(
             ChatGeneration(message=message, generation_info=generation_info)
         )
+    # Only what the server reported: LangChain copies llm_output into the
+    # message's response_metadata, where a None the stream lacks would differ.
     llm_output = {
-        "token_usage": usage_meta.get("token_usage"),
-        "model_name": body.get("model"),
-        "system_fingerprint": body.get("system_fingerprint"),
+        key: value
+        for key, value in (
+            ("token_usage", usage_meta.get("token_usage")),
+            ("model_name", body.get("model")),
+            ("system_fingerprint", body.get("system_fingerprint")),
+        )
+        if value is not None
     }
     return ChatResult(generations=generations, llm_output=llm_output)
 
