@@ -78,9 +78,10 @@ def pytest_collection_modifyitems(
         cls = getattr(item, "cls", None)
         if cls is None or not issubclass(cls, ChatModelIntegrationTests):
             continue
-        reason = EMULATOR_SKIPS.get(getattr(item, "originalname", item.name))
+        name = getattr(item, "originalname", item.name)
+        reason = EMULATOR_SKIPS.get(name)
         if reason:
-            item.add_marker(pytest.mark.skip(reason=f"emulator mode: {reason}"))
+            item.add_marker(pytest.mark.skip(reason=f"emulator mode, {name}: {reason}"))
 
 
 @pytest.fixture(scope="session")
