@@ -1,0 +1,247 @@
+"""bind_tools: every tool kind, tool_choice, parallel_tool_calls, strict."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pytest
+from langchain_core.tools import tool
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from unit_tests.conftest import completion, json_reply, make_model
+
+
+class GetWeather(BaseModel):
+    """Get the current weather in a given location."""
+
+    location: str = Field(description="City and country")
+
+
+class GetTimeDict(TypedDict):
+    """Get the local time in a timezone."""
+
+    tz: Annotated[str, ..., "IANA timezone name"]
+
+
+def add(a: int, b: int) -> int:
+    """Add two integers.
+
+    Args:
+        a: First number.
+        b: Second number.
+    """
+    return a + b
+
+
+@tool
+def search(query: str) -> str:
+    """Search the web."""
+    return query
+
+
+JSON_SCHEMA = {
+    "title": "lookup",
+    "description": "Look a word up.",
+    "type": "object",
+    "properties": {"word": {"type": "string"}},
+    "required": ["word"],
+}
+
+OPENAI_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "translate",
+        "description": "Translate text.",
+        "parameters": {
+            "type": "object",
+            "properties": {"text": {"type": "string"}, "to": {"type": "string"}},
+            "required": ["text", "to"],
+        },
+    },
+}
+
+TOOL_KINDS = [
+    pytest.param(GetWeather, "GetWeather", ["location"], id="pydantic"),
+    pytest.param(GetTimeDict, "GetTimeDict", ["tz"], id="TypedDict"),
+    pytest.param(add, "add", ["a", "b"], id="function"),
+    pytest.param(search, "search", ["query"], id="@tool BaseTool"),
+    pytest.param(JSON_SCHEMA, "lookup", ["word"], id="JSON schema"),
+    pytest.param(OPENAI_TOOL, "translate", ["text", "to"], id="OpenAI dict"),
+]
+
+
+@pytest.mark.parametrize(("tool_like", "name", "properties"), TOOL_KINDS)
+def test_every_tool_kind_reaches_the_body(
+    tool_like: Any, name: str, properties: list[str]
+) -> None:
+    model, server = make_model()
+    model.bind_tools([tool_like]).invoke("hi")
+    [sent] = server.body["tools"]
+    assert sent["type"] == "function"
+    assert sent["function"]["name"] == name
+    assert sent["function"]["description"]
+    parameters = sent["function"]["parameters"]
+    assert parameters["type"] == "object"
+    assert sorted(parameters["properties"]) == sorted(properties)
+    assert "tool_choice" not in server.body
+    assert "parallel_tool_calls" not in server.body
+
+
+def test_all_kinds_together() -> None:
+    model, server = make_model()
+    tools = [GetWeather, GetTimeDict, add, search, JSON_SCHEMA, OPENAI_TOOL]
+    model.bind_tools(tools, tool_choice="required").invoke("hi")
+    names = [t["function"]["name"] for t in server.body["tools"]]
+    assert names == [
+        "GetWeather",
+        "GetTimeDict",
+        "add",
+        "search",
+        "lookup",
+        "translate",
+    ]
+
+
+def test_tool_descriptions_and_argument_docs_are_kept() -> None:
+    model, server = make_model()
+    model.bind_tools([GetWeather, add]).invoke("hi")
+    weather, adder = server.body["tools"]
+    assert weather["function"]["description"] == (
+        "Get the current weather in a given location."
+    )
+    location = weather["function"]["parameters"]["properties"]["location"]
+    assert location["description"] == "City and country"
+    assert adder["function"]["parameters"]["properties"]["a"]["description"] == (
+        "First number."
+    )
+
+
+@pytest.mark.parametrize(
+    ("tool_choice", "expected"),
+    [
+        ("auto", "auto"),
+        ("required", "required"),
+        ("none", "none"),
+        ("any", "required"),
+        ("GetWeather", {"type": "function", "function": {"name": "GetWeather"}}),
+        (
+            {"type": "function", "function": {"name": "add"}},
+            {"type": "function", "function": {"name": "add"}},
+        ),
+        (False, "none"),
+    ],
+)
+def test_tool_choice(tool_choice: Any, expected: Any) -> None:
+    model, server = make_model()
+    model.bind_tools([GetWeather, add], tool_choice=tool_choice).invoke("hi")
+    assert server.body["tool_choice"] == expected
+
+
+def test_tool_choice_true_with_one_tool_forces_it() -> None:
+    model, server = make_model()
+    model.bind_tools([GetWeather], tool_choice=True).invoke("hi")
+    assert server.body["tool_choice"] == {
+        "type": "function",
+        "function": {"name": "GetWeather"},
+    }
+
+
+def test_tool_choice_true_with_two_tools_raises() -> None:
+    model, _ = make_model()
+    with pytest.raises(ValueError, match="exactly one tool"):
+        model.bind_tools([GetWeather, add], tool_choice=True)
+
+
+@pytest.mark.parametrize(
+    "tool_choice",
+    ["get_wether", {"type": "function", "function": {"name": "nope"}}],
+    ids=["unknown name", "unknown dict"],
+)
+def test_unknown_tool_choice_names_the_valid_tools(tool_choice: Any) -> None:
+    model, server = make_model()
+    with pytest.raises(ValueError) as excinfo:
+        model.bind_tools([GetWeather, add], tool_choice=tool_choice)
+    assert "GetWeather" in str(excinfo.value)
+    assert "add" in str(excinfo.value)
+    assert server.calls == 0
+
+
+def test_unsupported_tool_choice_type() -> None:
+    model, _ = make_model()
+    with pytest.raises(ValueError, match="tool_choice"):
+        model.bind_tools([GetWeather], tool_choice=3)
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_parallel_tool_calls(parallel: bool) -> None:
+    model, server = make_model()
+    model.bind_tools([GetWeather], parallel_tool_calls=parallel).invoke("hi")
+    assert server.body["parallel_tool_calls"] is parallel
+
+
+def test_strict_reaches_the_body() -> None:
+    # The vendor integration crashed on strict=True.
+    model, server = make_model()
+    model.bind_tools([GetWeather, add, JSON_SCHEMA], strict=True).invoke("hi")
+    for sent in server.body["tools"]:
+        assert sent["function"]["strict"] is True
+        assert sent["function"]["parameters"]["additionalProperties"] is False
+
+
+def test_strict_unset_sends_no_strict() -> None:
+    model, server = make_model()
+    model.bind_tools([GetWeather]).invoke("hi")
+    assert "strict" not in server.body["tools"][0]["function"]
+
+
+@pytest.mark.parametrize(
+    "bad_tool",
+    [
+        {"type": "object", "properties": {"x": {"type": "string"}}},
+        {"type": "function", "function": {"description": "no name"}},
+        42,
+    ],
+    ids=["schema without title", "OpenAI dict without name", "not a tool"],
+)
+def test_tool_without_a_name_raises(bad_tool: Any) -> None:
+    model, server = make_model()
+    with pytest.raises(ValueError):
+        model.bind_tools([bad_tool])
+    assert server.calls == 0
+
+
+def test_tool_with_an_invalid_schema_raises() -> None:
+    bad = {
+        "title": "broken",
+        "description": "d",
+        "type": "object",
+        "properties": {"x": {"type": "strng"}},
+    }
+    model, _ = make_model()
+    with pytest.raises(ValueError, match="strng"):
+        model.bind_tools([bad])
+
+
+def test_bound_tool_calls_come_back_parsed() -> None:
+    tool_calls = [
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "add", "arguments": '{"a": 2, "b": 3}'},
+        }
+    ]
+    model, _ = make_model(
+        json_reply(completion("", tool_calls=tool_calls, finish_reason="tool_calls"))
+    )
+    message = model.bind_tools([add]).invoke("2+3?")
+    assert message.tool_calls == [
+        {"name": "add", "args": {"a": 2, "b": 3}, "id": "call_1", "type": "tool_call"}
+    ]
+
+
+def test_other_bind_kwargs_pass_through() -> None:
+    model, server = make_model()
+    model.bind_tools([GetWeather], temperature=0.1, tool_choice="auto").invoke("hi")
+    assert server.body["temperature"] == 0.1
+    assert server.body["tool_choice"] == "auto"
