@@ -48,7 +48,9 @@ def build_app(state: EmulatorState) -> Starlette:
             if delay > 0:
                 await asyncio.sleep(delay)
             if item is not None and item.error is not None:
-                raise item.error
+                # Returned, not raised: a repeating item's one instance would
+                # grow a longer traceback with every raise.
+                return error_response(item.error)
             prompt_tokens = validate_request(body, state.config)
             reply = respond(body, prompt_tokens, item.reply if item else None)
         except ApiError as error:

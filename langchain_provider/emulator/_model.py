@@ -102,13 +102,14 @@ def respond(
         reply = _generate(body)
     reply.prompt_tokens = prompt_tokens
     reply.reasoning_tokens = len(reply.reasoning_pieces)
-    reply.completion_tokens = (
-        reply.reasoning_tokens
-        + sum(count_tokens(piece) for piece in reply.content_pieces)
-        + sum(
-            count_tokens(c.name) + count_tokens(c.arguments) for c in reply.tool_calls
-        )
+    pieces = reply.content_pieces
+    content_tokens = (
+        sum(map(count_tokens, pieces)) if reply.forced_chunks else len(pieces)
     )
+    call_tokens = sum(
+        count_tokens(c.name) + count_tokens(c.arguments) for c in reply.tool_calls
+    )
+    reply.completion_tokens = reply.reasoning_tokens + content_tokens + call_tokens
     return reply
 
 

@@ -163,9 +163,13 @@ def test_client_leaving_mid_stream_is_counted(emu):
 
 async def test_500_concurrent_streams(shared_emulator):
     emu = shared_emulator
-    emu.config = fast_config(time_to_first_token=0.01)
+    # Long enough a first token that all 500 streams are open at once.
+    emu.config = fast_config(time_to_first_token=0.5)
     emu.clear()
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
+    # httpx's default keep-alive cap (20): an unlimited idle pool makes httpcore's
+    # bookkeeping quadratic, and the client, not the server, takes seconds.
+    limits = httpx.Limits(max_connections=500, max_keepalive_connections=20)
+    peak = 0
 
     async def one(http: httpx.AsyncClient, i: int) -> str:
         body = chat_body(f"Request {i}", stream=True)
@@ -177,9 +181,18 @@ async def test_500_concurrent_streams(shared_emulator):
             json.loads(d)["choices"][0]["delta"].get("content", "") for d in data[:-1]
         )
 
+    async def watch_peak() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, emu.active_streams)
+            await asyncio.sleep(0.005)
+
     async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+        watcher = asyncio.create_task(watch_peak())
         texts = await asyncio.gather(*(one(http, i) for i in range(500)))
+        watcher.cancel()
         assert texts == [f"Emulated reply to: Request {i}" for i in range(500)]
+        assert peak >= 450
         assert emu.open_connections > 0
     # The client is closed: the server sees its connections go.
     assert await asyncio.to_thread(_wait_for, lambda: emu.open_connections == 0)
