@@ -376,6 +376,8 @@ class StreamState:
             reported once, because chunk metadata strings concatenate).
         reasoning_started: Whether reasoning text was already emitted.
         tool_indexes: Indexes given to whole tool calls that came without one.
+        last_anonymous: The key of the last call that came with neither index
+            nor id, which a nameless delta continues.
     """
 
     next_tool_index: int = 0
@@ -384,6 +386,7 @@ class StreamState:
     seen_model: bool = False
     reasoning_started: bool = False
     tool_indexes: dict[Any, int] = field(default_factory=dict)
+    last_anonymous: str | None = None
 
     def split_content(self, text: str) -> tuple[str, str]:
         """Route streamed content to ``(reasoning, answer)`` around ``<think>``.
@@ -452,8 +455,18 @@ class StreamState:
             index = int(raw["index"])
             self.next_tool_index = max(self.next_tool_index, index + 1)
             return index
-        # Whole calls without an index: each new id is a new call.
-        key = raw.get("id") or f"position-{position}"
+        # Whole calls without an index: each new id is a new call. Without an
+        # id either, a delta naming a function starts a new call and one
+        # without a name continues the last: keying by position alone merged
+        # separate deltas' calls into one ("ab" with both argument objects).
+        call_id = raw.get("id")
+        if call_id:
+            key = call_id
+        elif (raw.get("function") or {}).get("name") or self.last_anonymous is None:
+            key = f"anonymous-{self.next_tool_index}-{position}"
+            self.last_anonymous = key
+        else:
+            key = self.last_anonymous
         if key not in self.tool_indexes:
             self.tool_indexes[key] = self.next_tool_index
             self.next_tool_index += 1
