@@ -244,6 +244,66 @@ async def test_tool_call_styles(collect: Any, events: list[dict[str, Any]]) -> N
     assert message.response_metadata["finish_reason"] == "tool_calls"
 
 
+def _anonymous_call(name: str | None, arguments: str) -> dict[str, Any]:
+    function = {"name": name, "arguments": arguments}
+    if name is None:
+        del function["name"]
+    return {"type": "function", "function": function}
+
+
+@pytest.mark.parametrize(
+    ("deltas", "expected"),
+    [
+        (
+            [[_anonymous_call("a", '{"x": 1}')], [_anonymous_call("b", '{"y": 2}')]],
+            [("a", {"x": 1}), ("b", {"y": 2})],
+        ),
+        (
+            [
+                [_anonymous_call("a", '{"x": 1}'), _anonymous_call("b", "{}")],
+                [_anonymous_call("c", '{"z": 3}')],
+            ],
+            [("a", {"x": 1}), ("b", {}), ("c", {"z": 3})],
+        ),
+        (
+            [[_anonymous_call("a", '{"x": ')], [_anonymous_call(None, "1}")]],
+            [("a", {"x": 1})],
+        ),
+    ],
+    ids=["separate deltas", "two then one", "nameless continuation"],
+)
+async def test_tool_calls_with_neither_index_nor_id(
+    collect: Any, deltas: list[list[dict[str, Any]]], expected: list[tuple]
+) -> None:
+    # Separate calls must not merge into one ("ab" with both arguments).
+    events = [chunk({"tool_calls": calls}) for calls in deltas]
+    events.append(_finish("tool_calls"))
+    model, _ = make_model(sse_reply(events))
+    message = await collect(model)
+    assert [(c["name"], c["args"]) for c in message.tool_calls] == expected
+    assert message.invalid_tool_calls == []
+
+
+async def test_index_reused_for_a_new_call(collect: Any) -> None:
+    # Some servers number each delta's calls from 0; the ids tell them apart.
+    events = [
+        chunk(
+            {
+                "tool_calls": [
+                    _tool_call("call_1", "get_weather", '{"city": "Paris"}', 0)
+                ]
+            }
+        ),
+        chunk({"tool_calls": [_tool_call("call_2", "get_time", '{"tz": "CET"}', 0)]}),
+        _finish("tool_calls"),
+    ]
+    model, _ = make_model(sse_reply(events))
+    message = await collect(model)
+    assert [(c["name"], c["args"], c["id"]) for c in message.tool_calls] == (
+        EXPECTED_CALLS
+    )
+
+
 async def test_tool_call_without_arguments(collect: Any) -> None:
     events = [
         chunk({"tool_calls": [_tool_call("call_1", "ping", None)]}),
