@@ -77,6 +77,7 @@ class TestChatSambaNovaStandard(ChatModelUnitTests):
         # The standard test, unchanged; it fails only at core's allow-list.
         super().test_serdes(model, snapshot)
 
+    @pytest.mark.filterwarnings("ignore:The function `load` is in beta")
     def test_serdes_with_class_allow_listed(
         self, model: ChatSambaNova, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk
 
@@ -25,11 +26,13 @@ from langchain_provider._messages import (
 from unit_tests.conftest import (
     LIVE_TIMING,
     MODEL,
+    SSE_HEADERS,
     Reply,
     chunk,
     completion,
     json_reply,
     make_model,
+    sse_bytes,
     sse_reply,
     text_chunks,
     usage_chunk,
@@ -603,3 +606,60 @@ def test_streaming_invoke_equals_plain_invoke() -> None:
     invoked = model.invoke("hi")
     via_stream = streaming_model.invoke("hi")
     assert _comparable(via_stream) == _comparable(invoked)
+
+
+# ---------------------------------------------------------------------------
+# Stopping early closes the connection
+# ---------------------------------------------------------------------------
+
+
+class TrackedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """An SSE body that records whether the client closed it."""
+
+    def __init__(self, body: bytes) -> None:
+        self.parts = [part + b"\n\n" for part in body.split(b"\n\n") if part]
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.parts
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for part in self.parts:
+            yield part
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def _tracked_reply() -> tuple[TrackedStream, Any]:
+    body = TrackedStream(sse_bytes(text_chunks("one", "two", "three")))
+    return body, lambda request: httpx.Response(200, headers=SSE_HEADERS, stream=body)
+
+
+def test_breaking_out_of_a_stream_closes_the_connection() -> None:
+    body, reply = _tracked_reply()
+    model, _ = make_model(reply)
+    stream = model.stream("hi")
+    assert next(stream).text == "one"
+    assert not body.closed
+    stream.close()
+    assert body.closed
+
+
+async def test_breaking_out_of_an_astream_closes_the_connection() -> None:
+    body, reply = _tracked_reply()
+    model, _ = make_model(reply)
+    stream = model.astream("hi")
+    assert (await stream.__anext__()).text == "one"
+    await stream.aclose()
+    assert body.closed
+
+
+def test_a_finished_stream_closes_the_connection() -> None:
+    body, reply = _tracked_reply()
+    model, _ = make_model(reply)
+    assert "".join(c.text for c in model.stream("hi")) == "onetwothree"
+    assert body.closed
