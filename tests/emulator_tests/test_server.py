@@ -86,23 +86,20 @@ def test_cli_serves_until_terminated():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "langchain_provider.emulator", "--port", str(port),
-         "--ttft", "0", "--tps", "0", "--api-key", "k"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        base_url = process.stdout.readline().strip()
-        assert base_url == f"http://127.0.0.1:{port}/v1"
-        response = httpx.post(
-            f"{base_url}/chat/completions",
-            json=chat_body(),
-            headers={"authorization": "Bearer k"},
-        )
-        assert response.status_code == 200
-    finally:
-        process.terminate()
+    options = f"--port {port} --ttft 0 --tps 0 --api-key k".split()
+    command = [sys.executable, "-m", "langchain_provider.emulator", *options]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            base_url = process.stdout.readline().strip()
+            assert base_url == f"http://127.0.0.1:{port}/v1"
+            response = httpx.post(
+                f"{base_url}/chat/completions",
+                json=chat_body(),
+                headers={"authorization": "Bearer k"},
+            )
+            assert response.status_code == 200
+        finally:
+            process.terminate()
         assert process.wait(timeout=5) == 0
 
 
@@ -115,10 +112,11 @@ def test_timings_follow_configured_pacing(emu, client):
     usage = body["usage"]
     tokens = usage["completion_tokens"]  # 12
 
-    assert 0.09 <= usage["time_to_first_token"] <= 0.3
-    assert 60 <= usage["completion_tokens_after_first_per_sec"] <= 110
+    # Loose upper bounds: a busy machine oversleeps, it never undersleeps.
+    assert 0.09 <= usage["time_to_first_token"] <= 0.5
+    assert 40 <= usage["completion_tokens_after_first_per_sec"] <= 110
     expected = 0.1 + (tokens - 1) / 100
-    assert expected * 0.9 <= usage["total_latency"] <= expected + 0.2
+    assert expected * 0.9 <= usage["total_latency"] <= expected + 0.4
     assert usage["total_latency"] <= elapsed
 
 
@@ -135,9 +133,9 @@ def test_stream_is_paced_in_real_time(emu, client):
             arrivals.append(time.perf_counter() - started)
             if event.data != "[DONE]":
                 usage = json.loads(event.data).get("usage")
-    assert 0.09 <= arrivals[0] <= 0.3
-    assert 9 / 50 * 0.9 <= arrivals[-1] - arrivals[0] <= 9 / 50 + 0.2  # 10 tokens
-    assert 35 <= usage["completion_tokens_after_first_per_sec"] <= 55
+    assert 0.09 <= arrivals[0] <= 0.5
+    assert 9 / 50 * 0.9 <= arrivals[-1] - arrivals[0] <= 9 / 50 + 0.4  # 10 tokens
+    assert 25 <= usage["completion_tokens_after_first_per_sec"] <= 55
 
 
 def test_cut_leaves_no_error_in_the_server_log(emu, client, caplog):
