@@ -23,6 +23,12 @@ _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
 _CAPITALIZED_RUN = re.compile(r"\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)$")
+# Capitalized only because they open a sentence: not names worth using.
+_OPENERS = frozenset(
+    "a an and are but call can could did do does find get give hello hey hi how "
+    "i if is it let list look make my please show so tell the then there this "
+    "use what when where which who why will would you your".split()
+)
 _FORMATS = {
     "date": "2024-01-01",
     "date-time": "2024-01-01T00:00:00Z",
@@ -42,8 +48,8 @@ class Hints:
 
     Attributes:
         numbers: Numbers in the message, in order.
-        strings: Quoted phrases and capitalized phrases not opening a sentence,
-            in order.
+        strings: Quoted phrases and capitalized phrases (minus sentence
+            openers such as "What" or "Please"), in order.
         text: The message, lower-cased, for matching enum members.
     """
 
@@ -63,7 +69,8 @@ class Hints:
         unquoted = _QUOTED.sub(lambda m: " " * len(m.group()), text)
         for match in _CAPITALIZED_RUN.finditer(unquoted):
             words = match.group().split()
-            if _SENTENCE_START.search(unquoted[: match.start()]):
+            opens = _SENTENCE_START.search(unquoted[: match.start()])
+            if opens and words[0].lower() in _OPENERS:
                 words = words[1:]  # "What" in "What is ...?" is no name
             phrase = " ".join(word for word in words if word != "I")
             if phrase:

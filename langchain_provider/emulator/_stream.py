@@ -30,7 +30,8 @@ _SSE_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache"),
 ]
-_YIELD_EVERY = 32  # unpaced streams still let other streams run now and then
+# Streams that never sleep (unpaced, or behind schedule) still let others run.
+_YIELD_EVERY = 32
 
 
 class _QuietCut(logging.Filter):
@@ -141,7 +142,7 @@ class EventStream:
             sent += 1
             if token_index is not None:
                 plan.timeline.mark(token_index)
-            if not pacer.paced and sent % _YIELD_EVERY == 0:
+            if sent % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         if fault is not None and fault.kind != "stall":
             return await self._break(send, fault)

@@ -117,11 +117,6 @@ class Pacer:
         self._first_due = start + ttft
         self._interval = 1.0 / tokens_per_second if tokens_per_second else 0.0
 
-    @property
-    def paced(self) -> bool:
-        """Whether tokens after the first are paced at all."""
-        return self._interval > 0
-
     def delay(self, seconds: float) -> None:
         """Push every later token back (a stall).
 
