@@ -245,3 +245,13 @@ def test_other_bind_kwargs_pass_through() -> None:
     model.bind_tools([GetWeather], temperature=0.1, tool_choice="auto").invoke("hi")
     assert server.body["temperature"] == 0.1
     assert server.body["tool_choice"] == "auto"
+
+
+def test_per_call_tools_are_converted_and_checked() -> None:
+    model, server = make_model()
+    model.invoke("hi", tools=[GetWeather], tool_choice="any")
+    assert server.body["tools"][0]["function"]["name"] == "GetWeather"
+    assert server.body["tool_choice"] == "required"
+    with pytest.raises(ValueError, match="GetWeather"):
+        model.invoke("hi", tools=[GetWeather], tool_choice="get_wether")
+    assert server.calls == 1
