@@ -30,7 +30,7 @@ from langchain_core.messages import (
 from langchain_core.messages.block_translators.openai import (
     convert_to_openai_data_block,
 )
-from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_provider._metrics import raw_usage, timing_from, usage_metadata_from
@@ -56,7 +56,7 @@ def _image_part(block: Mapping[str, Any]) -> dict[str, Any]:
     if block.get("type") == "image_url":
         image_url = block.get("image_url")
         url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
-        part = {"type": "image_url", "image_url": {"url": url}}
+        part: dict[str, Any] = {"type": "image_url", "image_url": {"url": url}}
     elif block.get("type") == "image":
         part = convert_to_openai_data_block(dict(block))
     else:
@@ -249,31 +249,20 @@ def _parse_tool_calls(
         arguments = _arguments_text(function.get("arguments"))
         try:
             args = json.loads(arguments) if arguments.strip() else {}
+            problem = None if isinstance(args, dict) else "must be a JSON object"
         except json.JSONDecodeError as exc:
+            problem = f"are not valid JSON: {exc}"
+        if problem is None:
+            tool_calls.append(tool_call(name=name or "", args=args, id=raw.get("id")))
+        else:
             invalid.append(
-                InvalidToolCall(
-                    type="invalid_tool_call",
+                invalid_tool_call(
                     name=name,
                     args=arguments,
                     id=raw.get("id"),
-                    error=f"Arguments are not valid JSON: {exc}",
+                    error=f"Arguments {problem}.",
                 )
             )
-            continue
-        if not isinstance(args, dict):
-            invalid.append(
-                InvalidToolCall(
-                    type="invalid_tool_call",
-                    name=name,
-                    args=arguments,
-                    id=raw.get("id"),
-                    error="Arguments must be a JSON object.",
-                )
-            )
-            continue
-        tool_calls.append(
-            ToolCall(type="tool_call", name=name or "", args=args, id=raw.get("id"))
-        )
     return tool_calls, invalid
 
 
