@@ -48,8 +48,11 @@ USER_AGENT = f"langchain-provider/{__version__}"
 INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 60.0
-# Generous like the vendor's SDK (1,000), yet bounded: agents fan out widely.
-POOL_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+# Connections: generous yet bounded, since agents fan out widely. Idle ones
+# kept: few, like the vendor's SDK (20). httpcore 1.0 rescans every pooled
+# connection for each idle one on every request start and end, so a big idle
+# pool makes wide fan-outs quadratic: 256 concurrent requests took ~5x longer.
+POOL_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=20)
 
 _RETRY_STATUSES = frozenset({408, 409, 429})
 # Transport failures after which the request can safely be sent again: the
