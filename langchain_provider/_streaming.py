@@ -110,12 +110,21 @@ def iter_chunks(response: httpx.Response) -> Iterator[dict[str, Any]]:
             described in the module docstring.
     """
     check_event_stream(response)
+    events = EventSource(response).iter_sse()
     try:
-        for sse in EventSource(response).iter_sse():
+        for sse in events:
             chunk = decode_event(sse)
             if chunk is not None:
                 yield chunk
     except _Done:
+        # Read what follows [DONE] (normally only the chunked terminator): a
+        # response closed half-read takes its connection down with it, and
+        # every stream would pay a new TCP and TLS handshake.
+        try:
+            for _ in events:
+                pass
+        except httpx.TransportError:
+            pass  # the answer is complete; the connection just is not reused
         return
     raise _incomplete()
 
@@ -125,11 +134,17 @@ async def aiter_chunks(
 ) -> AsyncGenerator[dict[str, Any], None]:
     """Async twin of :func:`iter_chunks`."""
     check_event_stream(response)
+    events = EventSource(response).aiter_sse()
     try:
-        async for sse in EventSource(response).aiter_sse():
+        async for sse in events:
             chunk = decode_event(sse)
             if chunk is not None:
                 yield chunk
     except _Done:
+        try:  # drain after [DONE], as in iter_chunks
+            async for _ in events:
+                pass
+        except httpx.TransportError:
+            pass
         return
     raise _incomplete()
