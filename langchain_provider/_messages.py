@@ -537,12 +537,16 @@ def generation_chunk_from_chunk(
         # No finish chunk carried the model name (e.g. usage before finish).
         metadata.update(_response_metadata(chunk, None))
         state.seen_model = True
-    message = AIMessageChunk(
-        content=content,
-        id=chunk.get("id"),
-        additional_kwargs=additional_kwargs,
-        tool_call_chunks=tool_call_chunks,
-        usage_metadata=usage_metadata,
-        response_metadata=metadata,
-    )
+    # Hot path (once per token): pass only the fields that differ from the
+    # defaults; pydantic validates every argument given, even an empty one.
+    fields: dict[str, Any] = {"content": content, "id": chunk.get("id")}
+    if additional_kwargs:
+        fields["additional_kwargs"] = additional_kwargs
+    if tool_call_chunks:
+        fields["tool_call_chunks"] = tool_call_chunks
+    if usage_metadata is not None:
+        fields["usage_metadata"] = usage_metadata
+    if metadata:
+        fields["response_metadata"] = metadata
+    message = AIMessageChunk(**fields)
     return ChatGenerationChunk(message=message, generation_info=generation_info or None)
