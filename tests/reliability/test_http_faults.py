@@ -34,7 +34,7 @@ from langchain_provider.errors import (
     ServerError,
 )
 
-from .conftest import CALL_STYLES, call, chat_requests
+from .conftest import CALL_STYLES, call, chat_requests, report
 
 RETRYABLE = {
     408: (APITimeoutError, ModelTimeoutError),
@@ -61,6 +61,7 @@ async def test_retryable_status_is_retried_then_succeeds(
     assert outcome.text == REPLY
     assert len(chat_requests(emu)) == 3  # two failures, then the success
     assert outcome.seconds < 1.0  # the server's 10 ms hint was used, not backoff
+    report(f"{status} x2 then 200, {style} (s)", round(outcome.seconds, 3))
 
 
 @pytest.mark.parametrize("style", CALL_STYLES)
@@ -76,6 +77,7 @@ async def test_max_retries_zero_raises_at_once(emu, make_model, style, status):
     assert outcome.chunks == []
     assert len(chat_requests(emu)) == 1
     assert outcome.seconds < 0.5
+    report(f"{status} with max_retries=0, {style} (s)", round(outcome.seconds, 4))
 
 
 @pytest.mark.parametrize("style", CALL_STYLES)
@@ -107,6 +109,7 @@ async def test_retry_after_seconds_is_honoured(emu, make_model, style):
     assert outcome.text == REPLY
     assert len(chat_requests(emu)) == 2
     assert 0.95 <= outcome.seconds < 1.6
+    report(f"429 retry-after: 1, {style} (s)", round(outcome.seconds, 3))
 
 
 @pytest.mark.parametrize("style", ["ainvoke", "stream"])
@@ -117,6 +120,7 @@ async def test_backoff_applies_without_a_server_hint(emu, make_model, style):
     assert outcome.error is None, outcome.error
     assert len(chat_requests(emu)) == 2
     assert 0.37 <= outcome.seconds < 0.9
+    report(f"503 without hint, one retry, {style} (s)", round(outcome.seconds, 3))
 
 
 @pytest.mark.parametrize("style", ["invoke", "astream"])
