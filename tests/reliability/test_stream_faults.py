@@ -7,12 +7,16 @@ whole.
 
 from __future__ import annotations
 
+import json
+import socket
+import threading
 from typing import Any
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.exceptions import ModelConnectionError
 
+from langchain_provider import ChatSambaNova
 from langchain_provider.errors import (
     APIConnectionError,
     ResponseDecodeError,
@@ -146,3 +150,56 @@ async def test_cut_non_streaming_body_without_retries_raises(emu, make_model, st
     assert isinstance(outcome.error, APIConnectionError)
     assert outcome.result is None
     assert len(chat_requests(emu)) == 1
+
+
+class DoneThenDrop:
+    """A bare TCP server: one complete SSE answer ending in [DONE], then the
+    connection drops without the chunked terminator (seen behind proxies)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        chunk = {
+            "id": "x",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "m",
+            "choices": [
+                {"index": 0, "delta": {"content": "Whole"}, "finish_reason": "stop"}
+            ],
+        }
+        body = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode()
+        head = (
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            b"transfer-encoding: chunked\r\n\r\n"
+        )
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(head + f"{len(body):x}\r\n".encode() + body + b"\r\n")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize("style", STREAM_STYLES)
+async def test_done_then_dropped_connection_is_a_complete_answer(style):
+    # [DONE] arrived, so the answer is whole even though the body never ended.
+    server = DoneThenDrop()
+    try:
+        model = ChatSambaNova(
+            base_url=f"http://127.0.0.1:{server.port}/v1", api_key="k", max_retries=0
+        )
+        outcome = await call(model, style)
+    finally:
+        server.close()
+    assert outcome.error is None, outcome.error
+    assert outcome.text == "Whole"
