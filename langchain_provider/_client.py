@@ -24,8 +24,15 @@ import random
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
-from typing import Any
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+)
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -149,8 +156,10 @@ def transport_error(exc: httpx.TransportError, *, streaming: bool) -> SambaNovaE
     return APIConnectionError(f"Could not reach the SambaNova API: {exc}")
 
 
-def _failure_from_transport(exc: httpx.TransportError) -> _Failure:
-    error = transport_error(exc, streaming=False)
+def _failure_from_transport(
+    exc: httpx.TransportError, *, streaming: bool = False
+) -> _Failure:
+    error = transport_error(exc, streaming=streaming)
     return _Failure(error, isinstance(exc, _RETRYABLE_TRANSPORT))
 
 
@@ -176,6 +185,30 @@ def _decode_json(response: httpx.Response) -> dict[str, Any]:
             response.status_code, response.content, response.headers
         )
     return body
+
+
+_T = TypeVar("_T")
+_OpenStream = tuple[httpx.Response, Iterator[dict[str, Any]], "dict[str, Any] | None"]
+_AsyncOpenStream = tuple[
+    httpx.Response, AsyncGenerator[dict[str, Any], None], "dict[str, Any] | None"
+]
+
+
+def _first_chunk_failure(exc: httpx.TransportError | StreamEventError) -> _Failure:
+    """A failure before a stream's first chunk, as one attempt's failure.
+
+    Nothing has reached the caller yet, so a dropped connection or an error
+    event (the in-stream form of a 5xx) is retried like a failed request.
+    Other failures (a malformed chunk, a cancellation) are not retried.
+    """
+    if isinstance(exc, httpx.TransportError):
+        return _failure_from_transport(exc, streaming=True)
+    return _Failure(exc, True)
+
+
+def _cause(exc: BaseException) -> BaseException | None:
+    # A typed error is its own explanation; an httpx error is kept as the cause.
+    return exc if isinstance(exc, httpx.TransportError) else None
 
 
 _shared_sync: dict[float, httpx.Client] = {}
@@ -263,12 +296,11 @@ class ChatCompletionsClient:
             "POST", self.url, json=body, headers=headers, timeout=self.timeout
         )
 
-    def _give_up(self, failure: _Failure, attempt: int) -> bool:
-        if failure.retryable and attempt < self.max_retries:
-            return False
-        return True
-
-    def _log_retry(self, failure: _Failure, attempt: int, delay: float) -> None:
+    def _delay_or_raise(self, failure: _Failure, attempt: int) -> float:
+        """Seconds to wait before retrying, or raise the typed error if giving up."""
+        if not failure.retryable or attempt >= self.max_retries:
+            raise failure.error from failure.__cause__
+        delay = retry_delay(attempt, failure.headers)
         logger.debug(
             "SambaNova request failed (%s); retry %d of %d in %.2fs",
             failure.error,
@@ -276,8 +308,19 @@ class ChatCompletionsClient:
             self.max_retries,
             delay,
         )
+        return delay
 
     # -- sync -------------------------------------------------------------
+
+    def _with_retries(self, attempt_once: Callable[[], _T]) -> _T:
+        attempt = 0
+        while True:
+            try:
+                return attempt_once()
+            except _Failure as failure:
+                delay = self._delay_or_raise(failure, attempt)
+            time.sleep(delay)
+            attempt += 1
 
     def _send(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
         client = self._sync_client()
@@ -294,64 +337,29 @@ class ChatCompletionsClient:
             response.close()
         raise _failure_from_response(response, content)
 
+    def _open_stream(self, body: dict[str, Any]) -> _OpenStream:
+        """Send the request and read up to the first chunk: the retryable part."""
+        response = self._send(body, stream=True)
+        chunks = iter_chunks(response)
+        try:
+            return response, chunks, next(chunks, None)
+        except (httpx.TransportError, StreamEventError) as exc:
+            response.close()
+            raise _first_chunk_failure(exc) from _cause(exc)
+        except BaseException:
+            response.close()
+            raise
+
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """Send a non-streaming request and return the decoded body."""
-        attempt = 0
-        while True:
-            try:
-                response = self._send(body, stream=False)
-                return _decode_json(response)
-            except _Failure as failure:
-                if self._give_up(failure, attempt):
-                    raise failure.error from failure.__cause__
-                delay = retry_delay(attempt, failure.headers)
-                self._log_retry(failure, attempt, delay)
-                time.sleep(delay)
-                attempt += 1
+        return self._with_retries(lambda: _decode_json(self._send(body, stream=False)))
 
     def stream(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Send a streaming request and yield each decoded chunk until ``[DONE]``.
 
         Closing the iterator closes the connection.
         """
-        attempt = 0
-        while True:
-            response: httpx.Response | None = None
-            try:
-                response = self._send(body, stream=True)
-                chunks = iter_chunks(response)
-                first = next(chunks, None)
-                break
-            except _Failure as exc:
-                # Python unbinds an `except ... as` name when the block ends; the
-                # retry below still needs it.
-                failure = exc
-                if self._give_up(failure, attempt):
-                    raise failure.error from failure.__cause__
-                delay = retry_delay(attempt, failure.headers)
-            except httpx.TransportError as exc:
-                failure = _failure_from_transport(exc)
-                if response is not None:
-                    response.close()
-                if self._give_up(failure, attempt):
-                    raise transport_error(exc, streaming=True) from exc
-                delay = retry_delay(attempt)
-            except StreamEventError as exc:
-                # An error event before the first chunk: nothing was handed
-                # over yet, so it is retried like the 5xx it stands for.
-                if response is not None:
-                    response.close()
-                failure = _Failure(exc, True)
-                if self._give_up(failure, attempt):
-                    raise
-                delay = retry_delay(attempt)
-            except BaseException:
-                if response is not None:
-                    response.close()
-                raise
-            self._log_retry(failure, attempt, delay)
-            time.sleep(delay)
-            attempt += 1
+        response, chunks, first = self._with_retries(lambda: self._open_stream(body))
         try:
             if first is not None:
                 yield first
@@ -362,6 +370,16 @@ class ChatCompletionsClient:
             response.close()
 
     # -- async ------------------------------------------------------------
+
+    async def _awith_retries(self, attempt_once: Callable[[], Awaitable[_T]]) -> _T:
+        attempt = 0
+        while True:
+            try:
+                return await attempt_once()
+            except _Failure as failure:
+                delay = self._delay_or_raise(failure, attempt)
+            await asyncio.sleep(delay)
+            attempt += 1
 
     async def _asend(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
         client = self._async_client()
@@ -378,59 +396,32 @@ class ChatCompletionsClient:
             await response.aclose()
         raise _failure_from_response(response, content)
 
+    async def _aopen_stream(self, body: dict[str, Any]) -> _AsyncOpenStream:
+        """Async twin of :meth:`_open_stream`."""
+        response = await self._asend(body, stream=True)
+        chunks = aiter_chunks(response)
+        try:
+            return response, chunks, await anext(chunks, None)
+        except (httpx.TransportError, StreamEventError) as exc:
+            await response.aclose()
+            raise _first_chunk_failure(exc) from _cause(exc)
+        except BaseException:
+            await response.aclose()
+            raise
+
     async def acreate(self, body: dict[str, Any]) -> dict[str, Any]:
         """Async twin of :meth:`create`."""
-        attempt = 0
-        while True:
-            try:
-                response = await self._asend(body, stream=False)
-                return _decode_json(response)
-            except _Failure as failure:
-                if self._give_up(failure, attempt):
-                    raise failure.error from failure.__cause__
-                delay = retry_delay(attempt, failure.headers)
-                self._log_retry(failure, attempt, delay)
-                await asyncio.sleep(delay)
-                attempt += 1
+
+        async def attempt_once() -> dict[str, Any]:
+            return _decode_json(await self._asend(body, stream=False))
+
+        return await self._awith_retries(attempt_once)
 
     async def astream(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        """Async twin of :meth:`stream`; cancel or close it to closes the connection."""
-        attempt = 0
-        while True:
-            response: httpx.Response | None = None
-            try:
-                response = await self._asend(body, stream=True)
-                chunks: AsyncGenerator[dict[str, Any], None] = aiter_chunks(response)
-                first = await anext(chunks, None)
-                break
-            except _Failure as exc:
-                # Python unbinds an `except ... as` name when the block ends; the
-                # retry below still needs it.
-                failure = exc
-                if self._give_up(failure, attempt):
-                    raise failure.error from failure.__cause__
-                delay = retry_delay(attempt, failure.headers)
-            except httpx.TransportError as exc:
-                failure = _failure_from_transport(exc)
-                if response is not None:
-                    await response.aclose()
-                if self._give_up(failure, attempt):
-                    raise transport_error(exc, streaming=True) from exc
-                delay = retry_delay(attempt)
-            except StreamEventError as exc:
-                if response is not None:
-                    await response.aclose()
-                failure = _Failure(exc, True)
-                if self._give_up(failure, attempt):
-                    raise
-                delay = retry_delay(attempt)
-            except BaseException:
-                if response is not None:
-                    await response.aclose()
-                raise
-            self._log_retry(failure, attempt, delay)
-            await asyncio.sleep(delay)
-            attempt += 1
+        """Async twin of :meth:`stream`; cancel or close it to close the connection."""
+        response, chunks, first = await self._awith_retries(
+            lambda: self._aopen_stream(body)
+        )
         try:
             if first is not None:
                 yield first
