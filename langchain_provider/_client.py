@@ -2,8 +2,9 @@
 
 Everything that is not I/O lives in plain functions (``build_headers``,
 ``retry_delay``, ``transport_error``) that both twins call, so the sync and
-async methods differ only in ``await``. Errors are translated to the
-``langchain_provider.errors`` tree here and nowhere else.
+async methods differ only in ``await``. httpx's errors are translated to the
+``langchain_provider.errors`` tree here and nowhere else (what the server
+says in a stream is read by ``_streaming``).
 
 Retry policy (the vendor SDK's, made explicit): statuses 408, 409, 429 and 5xx,
 and failures to connect or connections dropped before a response, are retried
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import math
 import random
 import threading
 import time
@@ -46,6 +48,7 @@ from langchain_provider.errors import (
     SambaNovaError,
     StreamEventError,
     StreamInterruptedError,
+    error_from_payload,
     error_from_response,
 )
 
@@ -105,16 +108,20 @@ def _seconds_from_retry_after(headers: Any) -> float | None:
     value = headers.get("retry-after-ms")
     if value is not None:
         try:
-            return float(value) / 1000.0
+            milliseconds = float(value)
         except ValueError:
-            pass
+            milliseconds = math.nan
+        if math.isfinite(milliseconds):
+            return milliseconds / 1000.0
     value = headers.get("retry-after")
     if value is None:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
-        pass
+        seconds = math.nan
+    if math.isfinite(seconds):
+        return seconds
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -180,10 +187,9 @@ def _decode_json(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ResponseDecodeError("The response body is not a JSON object.")
     if body.get("error"):
-        # A 200 that carries an error object is still a failure.
-        raise error_from_response(
-            response.status_code, response.content, response.headers
-        )
+        # A 200 that carries an error object is still a failure; its status
+        # says nothing, so the error's code decides the class.
+        raise error_from_payload(body, status_code=None)
     return body
 
 
@@ -212,10 +218,36 @@ def _cause(exc: BaseException) -> BaseException | None:
 
 
 _shared_sync: dict[float, httpx.Client] = {}
+# loop -> {timeout: (client, the async generator that closes it with the loop)}
 _shared_async: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[float, httpx.AsyncClient]
+    asyncio.AbstractEventLoop,
+    dict[float, tuple[httpx.AsyncClient, AsyncGenerator[None, None]]],
 ] = weakref.WeakKeyDictionary()
 _shared_lock = threading.Lock()
+
+
+async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Close ``client`` when its event loop shuts down.
+
+    ``asyncio.run`` (and ``loop.shutdown_asyncgens``) closes every async
+    generator still suspended on the loop; this one's ``finally`` then closes
+    the client's connections on the loop that owns them. Without it, each
+    ``asyncio.run`` would leave a client, its sockets and the dead loop behind.
+    """
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+def _register_closer(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    closer = _close_with_loop(client)
+    step = closer.__anext__()  # first iteration: the loop now tracks `closer`
+    try:
+        step.send(None)  # runs to the `yield` without awaiting anything
+    except StopIteration:
+        pass
+    return closer
 
 
 def shared_sync_client(timeout: float) -> httpx.Client:
@@ -232,15 +264,19 @@ def shared_async_client(timeout: float) -> httpx.AsyncClient:
     """An async client per event loop and timeout.
 
     Pooled connections belong to the loop that opened them, so a client is
-    never shared across loops (notebooks and ``asyncio.run`` create new ones).
+    never shared across loops (notebooks and ``asyncio.run`` create new ones),
+    and it is closed when its loop shuts down.
     """
     loop = asyncio.get_running_loop()
     with _shared_lock:
         clients = _shared_async.setdefault(loop, {})
-        client = clients.get(timeout)
-        if client is None or client.is_closed:
-            client = httpx.AsyncClient(timeout=timeout, limits=POOL_LIMITS)
-            clients[timeout] = client
+        entry = clients.get(timeout)
+        if entry is not None and not entry[0].is_closed:
+            return entry[0]
+        for other in [other for other in _shared_async if other.is_closed()]:
+            del _shared_async[other]  # loops closed without shutting down
+        client = httpx.AsyncClient(timeout=timeout, limits=POOL_LIMITS)
+        clients[timeout] = (client, _register_closer(client))
         return client
 
 
@@ -333,6 +369,9 @@ class ChatCompletionsClient:
             return response
         try:
             content = response.read()
+        except httpx.TransportError as exc:
+            # The error's body was cut short: still one failed attempt.
+            raise _failure_from_transport(exc) from exc
         finally:
             response.close()
         raise _failure_from_response(response, content)
@@ -392,6 +431,9 @@ class ChatCompletionsClient:
             return response
         try:
             content = await response.aread()
+        except httpx.TransportError as exc:
+            # The error's body was cut short: still one failed attempt.
+            raise _failure_from_transport(exc) from exc
         finally:
             await response.aclose()
         raise _failure_from_response(response, content)

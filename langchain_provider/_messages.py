@@ -34,7 +34,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_provider._metrics import raw_usage, timing_from, usage_metadata_from
-from langchain_provider.errors import StreamEventError, error_from_payload
+from langchain_provider.errors import ResponseDecodeError
 
 MODEL_PROVIDER = "sambanova"
 
@@ -91,7 +91,7 @@ def _content_to_api(
         elif not isinstance(block, Mapping):
             raise ValueError(f"Unsupported content block {block!r}.")
         elif block.get("type") == "text" and "source_type" not in block:
-            parts.append({"type": "text", "text": block.get("text", "")})
+            parts.append({"type": "text", "text": block.get("text") or ""})
         elif block.get("type") in ("image", "image_url") or is_data_content_block(
             dict(block)
         ):
@@ -145,7 +145,18 @@ def _tool_content_to_text(content: str | list[Any]) -> str:
         if isinstance(block, str):
             texts.append(block)
         elif isinstance(block, Mapping) and block.get("type") == "text":
-            texts.append(str(block.get("text", "")))
+            texts.append(str(block.get("text") or ""))
+        elif isinstance(block, Mapping) and (
+            block.get("type") in ("image", "image_url", "file", "audio", "video")
+            or is_data_content_block(dict(block))
+        ):
+            # Serialized, a screenshot would put megabytes of base64 text into
+            # the prompt: refuse it clearly instead.
+            raise ValueError(
+                "Tool results must be text: the SambaNova API takes no images or "
+                "files in tool messages. Return a description, or send the image "
+                "in a user message."
+            )
         else:
             texts.append(json.dumps(block, ensure_ascii=False, default=str))
     return "\n".join(texts) if len(texts) > 1 else "".join(texts)
@@ -332,6 +343,10 @@ def chat_result_from_response(body: Mapping[str, Any]) -> ChatResult:
         )
     # Only what the server reported: LangChain copies llm_output into the
     # message's response_metadata, where a None the stream lacks would differ.
+    if not generations:
+        raise ResponseDecodeError(
+            "The response has no choices: the server returned no answer."
+        )
     llm_output = {
         key: value
         for key, value in (
@@ -365,8 +380,9 @@ class StreamState:
             reported once, because chunk metadata strings concatenate).
         reasoning_started: Whether reasoning text was already emitted.
         tool_indexes: Indexes given to whole tool calls that came without one.
-        last_anonymous: The key of the last call that came with neither index
-            nor id, which a nameless delta continues.
+        last_key: The key of the last call without an index, which a delta
+            with neither id nor name continues (argument fragments).
+        produced: Whether any chunk was produced yet.
     """
 
     next_tool_index: int = 0
@@ -375,7 +391,8 @@ class StreamState:
     seen_model: bool = False
     reasoning_started: bool = False
     tool_indexes: dict[Any, int] = field(default_factory=dict)
-    last_anonymous: str | None = None
+    last_key: str | None = None
+    produced: bool = False
 
     def split_content(self, text: str) -> tuple[str, str]:
         """Route streamed content to ``(reasoning, answer)`` around ``<think>``.
@@ -451,11 +468,11 @@ class StreamState:
         call_id = raw.get("id")
         if call_id:
             key = call_id
-        elif (raw.get("function") or {}).get("name") or self.last_anonymous is None:
+        elif (raw.get("function") or {}).get("name") or self.last_key is None:
             key = f"anonymous-{self.next_tool_index}-{position}"
-            self.last_anonymous = key
         else:
-            key = self.last_anonymous
+            key = self.last_key
+        self.last_key = key
         if key not in self.tool_indexes:
             self.tool_indexes[key] = self.next_tool_index
             self.next_tool_index += 1
@@ -493,14 +510,9 @@ def generation_chunk_from_chunk(
 
     Returns:
         The generation chunk, or ``None`` when the chunk carries nothing.
-
-    Raises:
-        StreamEventError: When the payload is an error object, not a chunk.
+        Error payloads never get here: ``_streaming.decode_event`` raises on
+        them.
     """
-    if "error" in chunk and chunk["error"]:
-        raise error_from_payload(
-            chunk, status_code=None, default_class=StreamEventError
-        )
     choices = chunk.get("choices") or []
     usage_metadata, metadata = _usage_fields(chunk)
     content = ""
@@ -549,4 +561,35 @@ def generation_chunk_from_chunk(
     if metadata:
         fields["response_metadata"] = metadata
     message = AIMessageChunk(**fields)
+    state.produced = True
     return ChatGenerationChunk(message=message, generation_info=generation_info or None)
+
+
+def final_generation_chunk(state: StreamState) -> ChatGenerationChunk | None:
+    """Flush what a stream held back, once ``[DONE]`` has arrived.
+
+    Content held back as a possible ``<think>`` tag is normally flushed by the
+    finish chunk; a stream that ended without one must not lose it.
+
+    Args:
+        state: The stream's state.
+
+    Returns:
+        A chunk with the held-back content, or ``None`` when there is none.
+
+    Raises:
+        ResponseDecodeError: When the whole stream carried no chunk at all
+            (just ``[DONE]``): an empty stream is a failure, not an answer.
+    """
+    reasoning, content = state.flush()
+    if not reasoning and not content:
+        if not state.produced:
+            raise ResponseDecodeError(
+                "The stream ended without an answer: the server sent no chunk."
+            )
+        return None
+    message = AIMessageChunk(
+        content=content,
+        additional_kwargs={"reasoning_content": reasoning} if reasoning else {},
+    )
+    return ChatGenerationChunk(message=message)

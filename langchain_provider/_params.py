@@ -74,6 +74,18 @@ def validate_params(params: Mapping[str, Any]) -> None:
         )
 
 
+def validate_max_retries(max_retries: Any) -> None:
+    """Retries are a whole number, zero or more."""
+    if (
+        isinstance(max_retries, bool)
+        or not isinstance(max_retries, int)
+        or max_retries < 0
+    ):
+        raise ValueError(
+            f"max_retries must be a whole number >= 0, got {max_retries!r}."
+        )
+
+
 def validate_timeout(timeout: Any) -> None:
     """A timeout must be a finite positive number: never "wait forever"."""
     if (

@@ -61,7 +61,7 @@ def decode_event(sse: ServerSentEvent) -> dict[str, Any] | None:
 
     Raises:
         _Done: On ``data: [DONE]``.
-        StreamEventError: On an error event.
+        StreamEventError: On an error event or a payload holding an ``error``.
         ResponseDecodeError: On a ``data:`` payload that is not a JSON object.
     """
     data = sse.data
@@ -86,6 +86,11 @@ def decode_event(sse: ServerSentEvent) -> dict[str, Any] | None:
     if not isinstance(chunk, dict):
         raise ResponseDecodeError(
             f"A stream chunk is not a JSON object: {data[:200]!r}"
+        )
+    if chunk.get("error"):
+        # The other way the service reports an in-stream error: not a chunk.
+        raise error_from_payload(
+            chunk, status_code=None, default_class=StreamEventError
         )
     return chunk
 
@@ -119,7 +124,9 @@ def iter_chunks(response: httpx.Response) -> Iterator[dict[str, Any]]:
     except _Done:
         # Read what follows [DONE] (normally only the chunked terminator): a
         # response closed half-read takes its connection down with it, and
-        # every stream would pay a new TCP and TLS handshake.
+        # every stream would pay a new TCP and TLS handshake. The vendor and
+        # OpenAI SDKs drain the same way; a server that held the body open
+        # after [DONE] would delay the return up to the read timeout.
         try:
             for _ in events:
                 pass

@@ -10,7 +10,7 @@ module path.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
@@ -22,8 +22,6 @@ from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
     LangSmithParams,
-    agenerate_from_stream,
-    generate_from_stream,
 )
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
@@ -38,10 +36,16 @@ from langchain_provider._messages import (
     StreamState,
     chat_result_from_response,
     convert_message_to_dict,
+    final_generation_chunk,
     generation_chunk_from_chunk,
 )
 from langchain_provider._metrics import combine_token_usage
-from langchain_provider._params import normalize_stop, validate_params, validate_timeout
+from langchain_provider._params import (
+    normalize_stop,
+    validate_max_retries,
+    validate_params,
+    validate_timeout,
+)
 from langchain_provider._profiles import profile_for
 from langchain_provider._structured_output import (
     StructuredOutputMethod,
@@ -61,6 +65,8 @@ LIVE_HOST = "api.sambanova.ai"
 # Fields sent in the body when, and only when, the user set them: the server's
 # own defaults stay in force otherwise.
 _SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "max_tokens", "reasoning_effort")
+# Per-call options that configure the client or the stream: never body fields.
+_CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
 
 
 class ChatSambaNova(BaseChatModel):
@@ -241,7 +247,7 @@ class ChatSambaNova(BaseChatModel):
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     """Up to four sequences at which generation stops."""
 
-    reasoning_effort: Literal["low", "medium", "high"] | None = None
+    reasoning_effort: str | None = None
     """How hard reasoning models (gpt-oss) think before answering."""
 
     streaming: bool = False
@@ -264,6 +270,9 @@ class ChatSambaNova(BaseChatModel):
 
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     """Your own ``httpx.Client`` for sync calls (proxies, transports, tests).
+
+    Its pool and transport are used as they are; the model's ``timeout`` still
+    applies to each request, as it does with the shared clients.
 
     By default a client shared by every model with the same timeout is used."""
 
@@ -380,11 +389,14 @@ class ChatSambaNova(BaseChatModel):
         Cheap to build (the connection pools behind it are shared), so it is
         built per call and always reflects fields changed after construction.
         """
+        return self._client_with(self.timeout, self.max_retries)
+
+    def _client_with(self, timeout: float, max_retries: int) -> ChatCompletionsClient:
         return ChatCompletionsClient(
             base_url=self.base_url,
             api_key=self.api_key,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
+            timeout=timeout,
+            max_retries=max_retries,
             default_headers=self.default_headers,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
@@ -396,6 +408,7 @@ class ChatSambaNova(BaseChatModel):
         stop: list[str] | None = None,
         *,
         stream: bool = False,
+        stream_usage: bool | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Build the JSON body of one request; every check on input happens here.
@@ -404,8 +417,10 @@ class ChatSambaNova(BaseChatModel):
             messages: The conversation.
             stop: Stop sequences for this call (override the instance's).
             stream: Whether the request streams.
+            stream_usage: Ask a stream for usage (default: the instance's).
             **kwargs: Per-call body fields (``tools``, ``tool_choice``,
-                ``response_format``, sampling overrides, ``model``, ...).
+                ``response_format``, sampling overrides, ``model``, ...);
+                ``None`` means "not set".
 
         Returns:
             The request body.
@@ -416,6 +431,8 @@ class ChatSambaNova(BaseChatModel):
         if not messages:
             raise ValueError("messages must not be empty.")
         kwargs.pop("ls_structured_output_format", None)
+        # A per-call None means "not set": never send JSON null over a default.
+        kwargs = {name: value for name, value in kwargs.items() if value is not None}
         validate_params(kwargs)
         body = {**self._default_params, **kwargs}
         if stop is not None:
@@ -428,7 +445,7 @@ class ChatSambaNova(BaseChatModel):
         body["messages"] = [convert_message_to_dict(m) for m in messages]
         if stream:
             body["stream"] = True
-            if self.stream_usage:
+            if self.stream_usage if stream_usage is None else stream_usage:
                 body["stream_options"] = {"include_usage": True}
         else:
             # A stream_options given in model_kwargs is meaningless (and
@@ -439,6 +456,34 @@ class ChatSambaNova(BaseChatModel):
 
     # -- generation ------------------------------------------------------------
 
+    def _prepare_call(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        *,
+        stream: bool,
+    ) -> tuple[ChatCompletionsClient, dict[str, Any]]:
+        """Split per-call client options from body fields; return client and body.
+
+        ``stream`` is LangChain's own switch (core has already chosen between
+        ``_generate`` and ``_stream``); ``stream_usage``, ``timeout`` and
+        ``max_retries`` override the instance's for this call only.
+        """
+        options = {name: kwargs.pop(name) for name in _CALL_OPTIONS if name in kwargs}
+        timeout = options.get("timeout", self.timeout)
+        max_retries = options.get("max_retries", self.max_retries)
+        validate_timeout(timeout)
+        validate_max_retries(max_retries)
+        body = self._build_request_body(
+            messages,
+            stop,
+            stream=stream,
+            stream_usage=options.get("stream_usage", self.stream_usage),
+            **kwargs,
+        )
+        return self._client_with(timeout, max_retries), body
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -446,12 +491,8 @@ class ChatSambaNova(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        if self.streaming:
-            return generate_from_stream(
-                self._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
-            )
-        body = self._build_request_body(messages, stop, **kwargs)
-        return chat_result_from_response(self.client.create(body))
+        client, body = self._prepare_call(messages, stop, kwargs, stream=False)
+        return chat_result_from_response(client.create(body))
 
     async def _agenerate(
         self,
@@ -460,12 +501,8 @@ class ChatSambaNova(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        if self.streaming:
-            return await agenerate_from_stream(
-                self._astream(messages, stop=stop, run_manager=run_manager, **kwargs)
-            )
-        body = self._build_request_body(messages, stop, **kwargs)
-        return chat_result_from_response(await self.client.acreate(body))
+        client, body = self._prepare_call(messages, stop, kwargs, stream=False)
+        return chat_result_from_response(await client.acreate(body))
 
     def _stream(
         self,
@@ -474,9 +511,9 @@ class ChatSambaNova(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        body = self._build_request_body(messages, stop, stream=True, **kwargs)
+        client, body = self._prepare_call(messages, stop, kwargs, stream=True)
         state = StreamState()
-        chunks = self.client.stream(body)
+        chunks = client.stream(body)
         try:
             for raw in chunks:
                 chunk = generation_chunk_from_chunk(raw, state)
@@ -487,6 +524,11 @@ class ChatSambaNova(BaseChatModel):
                 yield chunk
         finally:
             chunks.close()  # type: ignore[attr-defined]
+        final = final_generation_chunk(state)
+        if final is not None:
+            if run_manager:
+                run_manager.on_llm_new_token(final.text, chunk=final)
+            yield final
 
     async def _astream(
         self,
@@ -495,9 +537,9 @@ class ChatSambaNova(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        body = self._build_request_body(messages, stop, stream=True, **kwargs)
+        client, body = self._prepare_call(messages, stop, kwargs, stream=True)
         state = StreamState()
-        chunks = self.client.astream(body)
+        chunks = client.astream(body)
         try:
             async for raw in chunks:
                 chunk = generation_chunk_from_chunk(raw, state)
@@ -508,6 +550,11 @@ class ChatSambaNova(BaseChatModel):
                 yield chunk
         finally:
             await chunks.aclose()  # type: ignore[attr-defined]
+        final = final_generation_chunk(state)
+        if final is not None:
+            if run_manager:
+                await run_manager.on_llm_new_token(final.text, chunk=final)
+            yield final
 
     # -- tools and structured output -------------------------------------------
 

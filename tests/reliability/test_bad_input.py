@@ -60,7 +60,7 @@ class WizardMessage(BaseMessage):
         (
             "reasoning_effort",
             "extreme",
-            "reasoning_effort\n  Input should be 'low', 'medium' or 'high'",
+            "reasoning_effort must be one of ['low', 'medium', 'high'], got 'extreme'",
         ),
     ],
 )
