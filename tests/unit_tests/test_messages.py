@@ -426,3 +426,23 @@ def test_null_content_is_empty_string() -> None:
     message = model.invoke("hi")
     assert message.content == ""
     assert message.tool_calls[0]["name"] == "f"
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO"}},
+    ],
+)
+def test_an_image_in_a_tool_result_is_refused_not_sent_as_base64_text(block):
+    message = ToolMessage(
+        content=[{"type": "text", "text": "shot:"}, block], tool_call_id="c1"
+    )
+    with pytest.raises(ValueError, match="Tool results must be text"):
+        convert_message_to_dict(message)
+
+
+def test_a_text_block_holding_none_is_empty_text():
+    message = AIMessage(content=[{"type": "text", "text": None}, "after"])
+    assert convert_message_to_dict(message)["content"] == "after"
