@@ -31,13 +31,15 @@ from langchain_core.utils import from_env, secret_from_env
 from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
-from langchain_provider._client import ChatCompletionsClient
-from langchain_provider._messages import (
+from langchain_provider._chunks import (
     StreamState,
-    chat_result_from_response,
-    convert_message_to_dict,
     final_generation_chunk,
     generation_chunk_from_chunk,
+)
+from langchain_provider._client import ChatCompletionsClient
+from langchain_provider._messages import (
+    chat_result_from_response,
+    convert_message_to_dict,
 )
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (

@@ -18,11 +18,8 @@ import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._messages import (
-    StreamState,
-    generation_chunk_from_chunk,
-    split_think_tags,
-)
+from langchain_provider._chunks import StreamState, generation_chunk_from_chunk
+from langchain_provider._messages import split_think_tags
 from unit_tests.conftest import (
     LIVE_TIMING,
     MODEL,
