@@ -37,10 +37,7 @@ from langchain_provider._chunks import (
     generation_chunk_from_chunk,
 )
 from langchain_provider._client import ChatCompletionsClient
-from langchain_provider._messages import (
-    chat_result_from_response,
-    convert_message_to_dict,
-)
+from langchain_provider._messages import chat_result_from_response
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
     normalize_stop,
@@ -49,16 +46,12 @@ from langchain_provider._params import (
     validate_timeout,
 )
 from langchain_provider._profiles import profile_for
+from langchain_provider._request import build_request_body
 from langchain_provider._structured_output import (
     StructuredOutputMethod,
     build_structured_output,
 )
-from langchain_provider._tools import (
-    convert_tool_choice,
-    format_tools,
-    normalize_request_tools,
-    tool_names,
-)
+from langchain_provider._tools import convert_tool_choice, format_tools, tool_names
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
 DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
@@ -413,48 +406,21 @@ class ChatSambaNova(BaseChatModel):
         stream_usage: bool | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """Build the JSON body of one request; every check on input happens here.
+        """Build (and check) the JSON body of one request with this model's defaults.
 
-        Args:
-            messages: The conversation.
-            stop: Stop sequences for this call (override the instance's).
-            stream: Whether the request streams.
-            stream_usage: Ask a stream for usage (default: the instance's).
-            **kwargs: Per-call body fields (``tools``, ``tool_choice``,
-                ``response_format``, sampling overrides, ``model``, ...);
-                ``None`` means "not set".
-
-        Returns:
-            The request body.
+        ``**kwargs`` are per-call body fields; see ``_request.build_request_body``.
 
         Raises:
             ValueError: For any input the API would reject.
         """
-        if not messages:
-            raise ValueError("messages must not be empty.")
-        kwargs.pop("ls_structured_output_format", None)
-        # A per-call None means "not set": never send JSON null over a default.
-        kwargs = {name: value for name, value in kwargs.items() if value is not None}
-        validate_params(kwargs)
-        body = {**self._default_params, **kwargs}
-        if stop is not None:
-            body["stop"] = stop
-        if "stop" in body:
-            normalized = normalize_stop(body.pop("stop"))
-            if normalized:
-                body["stop"] = normalized
-        normalize_request_tools(body)
-        body["messages"] = [convert_message_to_dict(m) for m in messages]
-        if stream:
-            body["stream"] = True
-            if self.stream_usage if stream_usage is None else stream_usage:
-                body["stream_options"] = {"include_usage": True}
-        else:
-            # A stream_options given in model_kwargs is meaningless (and
-            # rejected) without stream.
-            body.pop("stream", None)
-            body.pop("stream_options", None)
-        return body
+        return build_request_body(
+            self._default_params,
+            messages,
+            stop,
+            kwargs,
+            stream=stream,
+            stream_usage=self.stream_usage if stream_usage is None else stream_usage,
+        )
 
     # -- generation ------------------------------------------------------------
 
