@@ -19,10 +19,9 @@ from typing import Any
 import httpx
 import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
+from standard_capabilities import SambaNovaCapabilities
 
-from langchain_provider import ChatSambaNova
-
-from ._support import MODEL, OVERRIDE_MODEL, VISION_MODEL, Target
+from ._support import MODEL, VISION_MODEL, Target
 
 # The image langchain-tests downloads for test_image_inputs.
 _STANDARD_IMAGE_URL = (
@@ -81,7 +80,7 @@ def _script_unicode_customers(emulator: Any) -> None:
         )
 
 
-class TestChatSambaNovaStandard(ChatModelIntegrationTests):
+class TestChatSambaNovaStandard(SambaNovaCapabilities, ChatModelIntegrationTests):
     @pytest.fixture(autouse=True)
     def _prepare(
         self,
@@ -106,45 +105,8 @@ class TestChatSambaNovaStandard(ChatModelIntegrationTests):
             assert len(emulator.script) == 0, "the scripted replies were not all used"
 
     @property
-    def chat_model_class(self) -> type[ChatSambaNova]:
-        return ChatSambaNova
-
-    @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": self._model_name, **self._target.params}
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return True
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        # The service takes base64 data URLs only.
-        return False
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
-
-    @property
-    def model_override_value(self) -> str:
-        return OVERRIDE_MODEL
 
     @property
     def enable_vcr_tests(self) -> bool:

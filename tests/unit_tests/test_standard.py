@@ -7,48 +7,17 @@ from typing import Any
 import pytest
 from langchain_core.load import dumpd, load
 from langchain_tests.unit_tests import ChatModelUnitTests
+from standard_capabilities import SambaNovaCapabilities
 from syrupy.assertion import SnapshotAssertion
 
 from langchain_provider import ChatSambaNova
 
 
-class TestChatSambaNovaStandard(ChatModelUnitTests):
-    @property
-    def chat_model_class(self) -> type[ChatSambaNova]:
-        return ChatSambaNova
-
+class TestChatSambaNovaStandard(SambaNovaCapabilities, ChatModelUnitTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         # base_url defaults to the live host, which requires a key.
         return {"model": "Meta-Llama-3.3-70B-Instruct", "api_key": "test-key"}
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return True
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
-
-    @property
-    def model_override_value(self) -> str:
-        return "gpt-oss-120b"
 
     @property
     def init_from_env_params(
