@@ -109,6 +109,19 @@ class Server:
             self.process.kill()
 
 
+def _run_python(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (outside the repo) and return its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd="/",
+        check=True,
+    )
+    return done.stdout
+
+
 def _run_worker(client: str, scenario: str, base_url: str) -> dict[str, Any]:
     command = [sys.executable, "-m", "benchmarks.worker", client, scenario, base_url]
     done = subprocess.run(
@@ -137,15 +150,7 @@ def _time_import(statement: str) -> tuple[float, float]:
         f"{statement}; "
         "print(time.process_time() - c, time.perf_counter() - w)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        cwd="/",
-        check=True,
-    )
-    cpu, wall = done.stdout.split()
+    cpu, wall = _run_python(code).split()
     return float(cpu) * 1e3, float(wall) * 1e3
 
 
@@ -181,15 +186,7 @@ def import_breakdown(repeats: int = 5) -> dict[str, Any]:
     )
     added_ms, modules = [], []
     for _ in range(repeats):
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env=ENV,
-            cwd="/",
-            check=True,
-        )
-        added, modules = json.loads(done.stdout)
+        added, modules = json.loads(_run_python(code))
         added_ms.append(added * 1e3)
     packages: dict[str, list[str]] = defaultdict(list)
     for name in modules:
