@@ -45,15 +45,22 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[di
         except Exception as exc:
             raise ValueError(f"Cannot use {tool!r} as a tool: {exc}") from exc
         function = converted.get("function")
-        name = function.get("name") if isinstance(function, Mapping) else None
-        if converted.get("type") != "function" or not name:
+        if (
+            converted.get("type") != "function"
+            or not isinstance(function, Mapping)
+            or not function.get("name")
+        ):
             raise ValueError(
                 f"Every tool needs a name; {tool!r} has none. The API supports "
                 "function tools only."
             )
-        parameters = function.get("parameters")  # type: ignore[union-attr]
-        if parameters is not None:
-            check_json_schema(parameters, where=f"tool {name!r} parameters")
+        name = function["name"]
+        if function.get("parameters") is not None:
+            check_json_schema(function["parameters"], where=f"tool {name!r} parameters")
+        if strict is not None and "strict" not in function:
+            # convert_to_openai_tool returns OpenAI-format dicts as they are,
+            # without the strict flag the caller asked for.
+            converted = {**converted, "function": {**function, "strict": strict}}
         formatted.append(converted)
     return formatted
 

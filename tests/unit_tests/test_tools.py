@@ -9,6 +9,7 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
+from langchain_provider._tools import format_tools
 from unit_tests.conftest import completion, json_reply, make_model
 
 
@@ -255,3 +256,21 @@ def test_per_call_tools_are_converted_and_checked() -> None:
     with pytest.raises(ValueError, match="GetWeather"):
         model.invoke("hi", tools=[GetWeather], tool_choice="get_wether")
     assert server.calls == 1
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_strict_reaches_openai_format_dict_tools(strict):
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather in a city.",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+            },
+        },
+    }
+    (formatted,) = format_tools([tool], strict=strict)
+    assert formatted["function"]["strict"] is strict
+    assert "strict" not in tool["function"]  # the caller's dict is not modified
