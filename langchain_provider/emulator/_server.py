@@ -8,11 +8,13 @@ here (port 0 picks a free one), which tells us the port before uvicorn starts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import importlib.util
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
@@ -107,6 +109,20 @@ class Emulator:
         """Forget the recorded requests and the scripted items."""
         self._state.clear()
 
+    @contextlib.contextmanager
+    def hold_streams(self) -> Iterator[None]:
+        """Hold every stream that starts inside the block before its first event.
+
+        Held streams have sent their headers and count in
+        :attr:`active_streams`; leaving the block releases them all. Lets a
+        test have many streams open at once however busy the machine is.
+        """
+        self._state.stream_gate.hold()
+        try:
+            yield
+        finally:
+            self._state.stream_gate.release()
+
     def start(self) -> Emulator:
         """Start serving; return once the server accepts connections.
 
@@ -154,6 +170,7 @@ class Emulator:
         if self._server is None or self._thread is None:
             return
         self._server.should_exit = True
+        self._state.stream_gate.release()  # a held stream must not block shutdown
         self._thread.join()
         self._server = self._thread = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,44 @@ class RecordedRequest:
     raw: bytes
 
 
+class StreamGate:
+    """Holds every new stream before its first event until released.
+
+    Load tests use it to have N streams open on the server at once without
+    racing the clock: a held stream has sent its headers and counts as active.
+    ``hold`` and ``release`` may be called from any thread; waiters live on
+    the server's event loop and are woken there.
+    """
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self._lock = threading.Lock()
+
+    def hold(self) -> None:
+        """Make streams that start from now on wait for :meth:`release`."""
+        with self._lock:
+            self._held = True
+
+    def release(self) -> None:
+        """Let every held stream go on, and new ones start unheld."""
+        with self._lock:
+            self._held = False
+            waiters, self._waiters = self._waiters, []
+        for loop, event in waiters:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(event.set)
+
+    async def wait(self) -> None:
+        """Return at once unless held; otherwise when released."""
+        with self._lock:
+            if not self._held:
+                return
+            event = asyncio.Event()
+            self._waiters.append((asyncio.get_running_loop(), event))
+        await event.wait()
+
+
 class EmulatorState:
     """The live state of one emulator, shared between its thread and callers.
 
@@ -44,6 +83,7 @@ class EmulatorState:
         self.script = Script()
         self.active_streams = 0
         self.disconnected_streams = 0
+        self.stream_gate = StreamGate()
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
 

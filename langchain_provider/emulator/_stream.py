@@ -126,6 +126,7 @@ class EventStream:
         await send(
             {"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS}
         )
+        await self._state.stream_gate.wait()
         pacer = Pacer(plan.ttft, plan.tokens_per_second, plan.timeline.start)
         fault = plan.fault
         sent = 0
