@@ -20,7 +20,7 @@ from langchain_provider.emulator import Emulator, EmulatorConfig
 from .helpers import chat_body, fast_config, post
 
 
-def _wait_for(condition, timeout: float = 3.0) -> bool:
+def _wait_for(condition, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -34,7 +34,9 @@ def test_start_is_fast_and_stop_frees_port_and_thread():
     started = time.perf_counter()
     emulator = Emulator(time_to_first_token=0, tokens_per_second=None)
     emulator.start()
-    assert time.perf_counter() - started < 0.5
+    # About 15 ms when idle; the bound only catches a start that waits for
+    # its startup timeout, and holds on a machine busy with other work.
+    assert time.perf_counter() - started < 5.0
     assert emulator.base_url == f"http://127.0.0.1:{emulator.port}/v1"
     assert emulator.config.tokens_per_second is None  # kwargs shortcut
     assert httpx.post(
