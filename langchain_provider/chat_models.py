@@ -37,7 +37,11 @@ from langchain_provider._chunks import (
     generation_chunk_from_chunk,
 )
 from langchain_provider._client import ChatCompletionsClient
-from langchain_provider._messages import chat_result_from_response
+from langchain_provider._messages import (
+    MODEL_PROVIDER,
+    chat_result_from_response,
+    convert_message_to_dict,
+)
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
     normalize_stop,
@@ -46,10 +50,16 @@ from langchain_provider._params import (
     validate_timeout,
 )
 from langchain_provider._profiles import profile_for
+from langchain_provider._reasoning import ReasoningInHistory
 from langchain_provider._request import build_request_body
 from langchain_provider._structured_output import (
     StructuredOutputMethod,
     build_structured_output,
+)
+from langchain_provider._token_count import (
+    estimate_prompt_tokens,
+    estimate_text_tokens,
+    template_cost,
 )
 from langchain_provider._tools import convert_tool_choice, format_tools, tool_names
 
@@ -180,6 +190,13 @@ class ChatSambaNova(BaseChatModel):
         gpt-oss ``reasoning`` deltas and DeepSeek-R1 ``<think>...</think>``
         blocks land in ``additional_kwargs["reasoning_content"]`` (and in
         ``message.content_blocks`` as reasoning blocks), never in the answer.
+        Assistant turns that made tool calls send it back in the request's
+        ``reasoning`` field (``reasoning_in_history``).
+
+    Token counting:
+        ``get_num_tokens`` and ``get_num_tokens_from_messages`` estimate
+        offline, with no tokenizer download (see their docstrings for how
+        close they are), so ``trim_messages(token_counter=llm)`` works.
 
     Token usage:
         .. code-block:: python
@@ -244,6 +261,14 @@ class ChatSambaNova(BaseChatModel):
 
     reasoning_effort: str | None = None
     """How hard reasoning models (gpt-oss) think before answering."""
+
+    reasoning_in_history: ReasoningInHistory = "auto"
+    """Which earlier assistant turns send their reasoning back to the model.
+
+    ``"auto"`` (default): the turns that made tool calls, so a reasoning model
+    (gpt-oss) keeps its chain of thought between a tool call and its result;
+    ``"always"``: every turn that has reasoning; ``"never"``: none. Reasoning
+    goes in the message's ``reasoning`` field, never into ``content``."""
 
     streaming: bool = False
     """Whether ``invoke`` streams under the hood (useful with streaming callbacks)."""
@@ -420,6 +445,7 @@ class ChatSambaNova(BaseChatModel):
             kwargs,
             stream=stream,
             stream_usage=self.stream_usage if stream_usage is None else stream_usage,
+            reasoning_in_history=self.reasoning_in_history,
         )
 
     # -- generation ------------------------------------------------------------
@@ -481,12 +507,15 @@ class ChatSambaNova(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         client, body = self._prepare_call(messages, stop, kwargs, stream=True)
         state = StreamState()
+        v1 = self.output_version == "v1"
         chunks = client.stream(body)
         try:
             for raw in chunks:
                 chunk = generation_chunk_from_chunk(raw, state)
                 if chunk is None:
                     continue
+                if v1:
+                    _mark_provider(chunk)
                 if run_manager:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
@@ -507,12 +536,15 @@ class ChatSambaNova(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         client, body = self._prepare_call(messages, stop, kwargs, stream=True)
         state = StreamState()
+        v1 = self.output_version == "v1"
         chunks = client.astream(body)
         try:
             async for raw in chunks:
                 chunk = generation_chunk_from_chunk(raw, state)
                 if chunk is None:
                     continue
+                if v1:
+                    _mark_provider(chunk)
                 if run_manager:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
@@ -523,6 +555,59 @@ class ChatSambaNova(BaseChatModel):
             if run_manager:
                 await run_manager.on_llm_new_token(final.text, chunk=final)
             yield final
+
+    # -- token counting --------------------------------------------------------
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimate the tokens of a text, offline (no tokenizer is downloaded).
+
+        A BPE-like heuristic (one token per common word or punctuation mark,
+        more for long words, digits in threes); on English prose it is
+        typically within 10% of the Llama, gpt-oss and DeepSeek tokenizers.
+
+        Args:
+            text: Any text.
+
+        Returns:
+            The estimated number of tokens.
+        """
+        return estimate_text_tokens(text)
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: list[BaseMessage],
+        tools: Sequence[Any] | None = None,
+    ) -> int:
+        """Estimate the prompt tokens of a conversation, offline.
+
+        Counts what a request would send: each message's text, images (256
+        tokens each), echoed tool calls, reasoning sent back
+        (``reasoning_in_history``), the bound tools' schemas, and the model
+        family's chat-template overhead (role markers per message, and the
+        preamble gpt-oss's template adds). Measured against the service's
+        ``usage.prompt_tokens`` it is within about 10% on the prompts whose
+        counts are known; treat it as an estimate and keep a margin where a
+        hard context limit matters.
+
+        Args:
+            messages: The conversation.
+            tools: Tools as ``bind_tools`` takes them (pydantic classes,
+                functions, ``BaseTool``s, dicts).
+
+        Returns:
+            The estimated ``usage.prompt_tokens`` of the request.
+
+        Raises:
+            ValueError: For a message the API would reject.
+        """
+        api_messages = [
+            convert_message_to_dict(message, self.reasoning_in_history)
+            for message in messages
+        ]
+        api_tools = format_tools(tools) if tools else None
+        return estimate_prompt_tokens(
+            api_messages, api_tools, template_cost(self.model)
+        )
 
     # -- tools and structured output -------------------------------------------
 
@@ -598,3 +683,12 @@ class ChatSambaNova(BaseChatModel):
         return build_structured_output(
             self, schema, method=method, include_raw=include_raw, strict=strict
         )
+
+
+def _mark_provider(chunk: ChatGenerationChunk) -> None:
+    """Name the provider on every chunk, so v1 content blocks use our translator.
+
+    Only for ``output_version="v1"``, where langchain-core converts each chunk
+    on its own; other streams name it once, in the finish chunk.
+    """
+    chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER
