@@ -23,7 +23,8 @@ from typing import Any
 PROVIDER = "sambanova"
 """The provider key: ``init_chat_model("sambanova:<model>")``."""
 
-_MODULE = "langchain_provider.chat_models"
+# This package's own path, so a renamed or vendored copy still points at itself.
+_MODULE = __name__.rsplit(".", 1)[0] + ".chat_models"
 _CLASS = "ChatSambaNova"
 _REGISTRY_MODULE = "langchain.chat_models.base"
 _REGISTRY_NAME = "_BUILTIN_PROVIDERS"

@@ -16,6 +16,12 @@ What a SambaNova message holds, in block order:
 - tool calls, then invalid tool calls (arguments that are not a JSON object),
   whatever their ``id``; a streamed chunk that is not the last one carries
   ``tool_call_chunk`` blocks instead, keyed by the call's index.
+
+With ``output_version="v1"`` a stream's content is the merge langchain-core
+makes of each chunk's blocks: it turns the ``tool_call_chunk`` blocks of
+calls that have an ``id`` and valid arguments into ``tool_call`` blocks, and
+leaves those of other calls as they are (the aggregate's ``tool_calls`` and
+``invalid_tool_calls`` are still exact).
 """
 
 from __future__ import annotations

@@ -37,11 +37,7 @@ from langchain_provider._chunks import (
     generation_chunk_from_chunk,
 )
 from langchain_provider._client import ChatCompletionsClient
-from langchain_provider._messages import (
-    MODEL_PROVIDER,
-    chat_result_from_response,
-    convert_message_to_dict,
-)
+from langchain_provider._messages import MODEL_PROVIDER, chat_result_from_response
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
     normalize_stop,
@@ -56,11 +52,7 @@ from langchain_provider._structured_output import (
     StructuredOutputMethod,
     build_structured_output,
 )
-from langchain_provider._token_count import (
-    estimate_prompt_tokens,
-    estimate_text_tokens,
-    template_cost,
-)
+from langchain_provider._token_count import OfflineTokenCounting
 from langchain_provider._tools import convert_tool_choice, format_tools, tool_names
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
@@ -74,7 +66,7 @@ _SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "max_tokens", "reasoning_ef
 _CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
 
 
-class ChatSambaNova(BaseChatModel):
+class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
     r"""SambaNova Cloud chat models (Llama, DeepSeek, gpt-oss, Qwen, MiniMax, ...).
 
     Setup:
@@ -555,59 +547,6 @@ class ChatSambaNova(BaseChatModel):
             if run_manager:
                 await run_manager.on_llm_new_token(final.text, chunk=final)
             yield final
-
-    # -- token counting --------------------------------------------------------
-
-    def get_num_tokens(self, text: str) -> int:
-        """Estimate the tokens of a text, offline (no tokenizer is downloaded).
-
-        A BPE-like heuristic (one token per common word or punctuation mark,
-        more for long words, digits in threes); on English prose it is
-        typically within 10% of the Llama, gpt-oss and DeepSeek tokenizers.
-
-        Args:
-            text: Any text.
-
-        Returns:
-            The estimated number of tokens.
-        """
-        return estimate_text_tokens(text)
-
-    def get_num_tokens_from_messages(
-        self,
-        messages: list[BaseMessage],
-        tools: Sequence[Any] | None = None,
-    ) -> int:
-        """Estimate the prompt tokens of a conversation, offline.
-
-        Counts what a request would send: each message's text, images (256
-        tokens each), echoed tool calls, reasoning sent back
-        (``reasoning_in_history``), the bound tools' schemas, and the model
-        family's chat-template overhead (role markers per message, and the
-        preamble gpt-oss's template adds). Measured against the service's
-        ``usage.prompt_tokens`` it is within about 10% on the prompts whose
-        counts are known; treat it as an estimate and keep a margin where a
-        hard context limit matters.
-
-        Args:
-            messages: The conversation.
-            tools: Tools as ``bind_tools`` takes them (pydantic classes,
-                functions, ``BaseTool``s, dicts).
-
-        Returns:
-            The estimated ``usage.prompt_tokens`` of the request.
-
-        Raises:
-            ValueError: For a message the API would reject.
-        """
-        api_messages = [
-            convert_message_to_dict(message, self.reasoning_in_history)
-            for message in messages
-        ]
-        api_tools = format_tools(tools) if tools else None
-        return estimate_prompt_tokens(
-            api_messages, api_tools, template_cost(self.model)
-        )
 
     # -- tools and structured output -------------------------------------------
 
