@@ -22,7 +22,16 @@ from langchain.agents.middleware import (
     ModelRetryMiddleware,
     SummarizationMiddleware,
 )
+from langchain.agents.middleware.model_router import (
+    ModelChoice,
+    ModelRouterMiddleware,
+)
 from langchain.chat_models import init_chat_model
+from langchain_core.decisions import (
+    BaseDecisionModel,
+    ChoiceAnswer,
+    ClassifierResponse,
+)
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
@@ -120,6 +129,47 @@ def test_create_agent_takes_a_model_string(target: Target) -> None:
     results = [m for m in result["messages"] if isinstance(m, ToolMessage)]
     assert results and "21 degrees" in results[0].text
     assert isinstance(result["messages"][-1], AIMessage)
+
+
+class KeywordRouter(BaseDecisionModel):
+    """A decision model that routes proofs to the reasoning model."""
+
+    model: str = "keyword-router"
+
+    @property
+    def _provider(self) -> str:
+        return "test"
+
+    def _classify(self, state: Any, questions: dict[str, Any]) -> ClassifierResponse:
+        route = "deep" if "prove" in str(state.content).lower() else "fast"
+        answers = {
+            question_id: ChoiceAnswer(
+                type="choice",
+                choice=route,
+                probabilities={route: 1.0},
+                confidence=1.0,
+            )
+            for question_id in questions
+        }
+        return ClassifierResponse(model=self.model, answers=answers)
+
+
+@pytest.mark.usefixtures("string_models")
+@pytest.mark.filterwarnings("ignore::langchain_core._api.LangChainBetaWarning")
+def test_model_router_takes_model_strings(target: Target, emulator: Any) -> None:
+    router = ModelRouterMiddleware(
+        choices={
+            "fast": ModelChoice(f"sambanova:{MODEL}", "simple questions"),
+            "deep": ModelChoice(f"sambanova:{REASONING_MODEL}", "proofs"),
+        },
+        instructions="Pick the model for the task.",
+        classifier=KeywordRouter(),
+    )
+    assert all(isinstance(m, ChatSambaNova) for m in router.models.values())
+    agent = create_agent(ChatSambaNova(**target.params), middleware=[router])
+    agent.invoke({"messages": [HumanMessage("Prove that 2 is prime.")]})
+    agent.invoke({"messages": [HumanMessage("Say hi.")]})
+    assert [b["model"] for b in _chat_bodies(emulator)] == [REASONING_MODEL, MODEL]
 
 
 # -- 2. token counts against the server's ---------------------------------------

@@ -198,6 +198,17 @@ def test_output_version_v1_stream() -> None:
     assert content[2]["id"] == "call_1" and content[2]["args"] == {"city": "Paris"}
 
 
+async def test_output_version_v1_astream() -> None:
+    events = [chunk(delta, model=GPT_OSS) for delta in FRAGMENTS]
+    events += [chunk({"content": ""}, finish_reason="tool_calls", model=GPT_OSS)]
+    llm, _ = make_model(sse_reply(events), model=GPT_OSS, output_version="v1")
+    aggregate: Any = None
+    async for piece in llm.astream("Weather in Paris?"):
+        aggregate = piece if aggregate is None else aggregate + piece
+    assert _types(aggregate.content) == ["reasoning", "tool_call"]
+    assert aggregate.content[1]["args"] == {"city": "Paris"}
+
+
 def test_without_the_translator_id_less_calls_vanish(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
