@@ -20,12 +20,30 @@ treated as the turn's reasoning.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from langchain_core.messages import AIMessage
 
 ReasoningInHistory = Literal["auto", "always", "never"]
 """Which assistant turns send their reasoning back (see the module docstring)."""
+
+_POLICIES: tuple[str, ...] = get_args(ReasoningInHistory)
+
+
+def checked_policy(value: Any) -> str:
+    """Return ``value`` if it is a ``reasoning_in_history`` policy.
+
+    Args:
+        value: The policy given (e.g. per call).
+
+    Raises:
+        ValueError: For anything but ``"auto"``, ``"always"`` or ``"never"``.
+    """
+    if value not in _POLICIES:
+        raise ValueError(
+            f"reasoning_in_history must be one of {list(_POLICIES)}, got {value!r}."
+        )
+    return str(value)
 
 
 def reasoning_text(message: AIMessage) -> str | None:

@@ -46,7 +46,7 @@ from langchain_provider._params import (
     validate_timeout,
 )
 from langchain_provider._profiles import profile_for
-from langchain_provider._reasoning import ReasoningInHistory
+from langchain_provider._reasoning import ReasoningInHistory, checked_policy
 from langchain_provider._request import build_request_body
 from langchain_provider._structured_output import (
     StructuredOutputMethod,
@@ -260,7 +260,8 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
     ``"auto"`` (default): the turns that made tool calls, so a reasoning model
     (gpt-oss) keeps its chain of thought between a tool call and its result;
     ``"always"``: every turn that has reasoning; ``"never"``: none. Reasoning
-    goes in the message's ``reasoning`` field, never into ``content``."""
+    goes in the message's ``reasoning`` field, never into ``content``. Can
+    also be given per call (``llm.invoke(msgs, reasoning_in_history="never")``)."""
 
     streaming: bool = False
     """Whether ``invoke`` streams under the hood (useful with streaming callbacks)."""
@@ -437,7 +438,10 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
             kwargs,
             stream=stream,
             stream_usage=self.stream_usage if stream_usage is None else stream_usage,
-            reasoning_in_history=self.reasoning_in_history,
+            # Per call too: a client option, never a body field.
+            reasoning_in_history=checked_policy(
+                kwargs.pop("reasoning_in_history", self.reasoning_in_history)
+            ),
         )
 
     # -- generation ------------------------------------------------------------

@@ -84,6 +84,28 @@ def test_policy(policy: str, tool_turn: bool, answer_turn: bool) -> None:
 def test_unknown_policy_is_refused() -> None:
     with pytest.raises(ValidationError, match="reasoning_in_history"):
         ChatSambaNova(base_url="http://x/v1", reasoning_in_history="sometimes")
+    llm, server = make_model()
+    with pytest.raises(ValueError, match="reasoning_in_history must be one of"):
+        llm.invoke("hi", reasoning_in_history="sometimes")
+    assert server.calls == 0
+
+
+def test_policy_per_call_is_not_a_body_field() -> None:
+    llm, server = make_model()
+    turn = _tool_turn(additional_kwargs={"reasoning_content": PLAN})
+    history = [
+        HumanMessage("Weather?"),
+        turn,
+        ToolMessage("sunny", tool_call_id="call_1"),
+    ]
+    llm.invoke(history, reasoning_in_history="never")
+    llm.bind(reasoning_in_history="never").invoke(history)
+    llm.invoke(history)
+    never, bound, default = server.bodies
+    assert "reasoning" not in never["messages"][1]
+    assert "reasoning" not in bound["messages"][1]
+    assert default["messages"][1]["reasoning"] == PLAN
+    assert "reasoning_in_history" not in never and "reasoning_in_history" not in bound
 
 
 @pytest.mark.parametrize("policy", ["auto", "always", "never"])
