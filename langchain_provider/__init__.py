@@ -1,10 +1,16 @@
 """LangChain integration for the SambaNova Cloud chat completion API.
 
 Public names: ``ChatSambaNova`` (the chat model), the error classes of
-``langchain_provider.errors``, and ``__version__``. The local emulator of the
-API lives in ``langchain_provider.emulator`` (install the ``emulator`` extra).
+``langchain_provider.errors``, and ``__version__``. Importing the package
+also registers the ``"sambanova"`` provider with langchain's
+``init_chat_model`` (when langchain is installed; see ``_registry``) and a
+content-block translator with langchain-core (see ``_translator``). The
+local emulator of the API lives in ``langchain_provider.emulator`` (install
+the ``emulator`` extra).
 """
 
+from langchain_provider._registry import register_with_langchain
+from langchain_provider._translator import register_sambanova_translator
 from langchain_provider._version import __version__
 from langchain_provider.chat_models import ChatSambaNova
 from langchain_provider.errors import (
@@ -24,6 +30,10 @@ from langchain_provider.errors import (
     StreamEventError,
     StreamInterruptedError,
 )
+
+# "sambanova:<model>" for init_chat_model / create_agent, and content blocks.
+register_with_langchain()
+register_sambanova_translator()
 
 __all__ = [
     "APIConnectionError",

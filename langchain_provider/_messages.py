@@ -30,6 +30,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_provider._metrics import raw_usage, timing_from, usage_metadata_from
+from langchain_provider._reasoning import reasoning_fields
 from langchain_provider.errors import ResponseDecodeError
 
 MODEL_PROVIDER = "sambanova"
@@ -175,11 +176,15 @@ def _message_role(message: BaseMessage) -> str:
     )
 
 
-def convert_message_to_dict(message: BaseMessage) -> dict[str, Any]:
+def convert_message_to_dict(
+    message: BaseMessage, reasoning_in_history: str = "auto"
+) -> dict[str, Any]:
     """Convert a LangChain message to the API's message dict.
 
     Args:
         message: A system, human, AI, tool or ``ChatMessage``.
+        reasoning_in_history: Which assistant turns send their reasoning back
+            (``"auto"``, ``"always"``, ``"never"``; see ``_reasoning``).
 
     Returns:
         The ``messages`` entry for the request body.
@@ -209,6 +214,9 @@ def convert_message_to_dict(message: BaseMessage) -> dict[str, Any]:
             tool_calls = list(message.additional_kwargs["tool_calls"])
         if tool_calls:
             result["tool_calls"] = tool_calls
+        result.update(
+            reasoning_fields(message, result["content"], reasoning_in_history)
+        )
     return result
 
 

@@ -24,6 +24,7 @@ def build_request_body(
     *,
     stream: bool,
     stream_usage: bool,
+    reasoning_in_history: str = "auto",
 ) -> dict[str, Any]:
     """Build the body of one request.
 
@@ -36,6 +37,8 @@ def build_request_body(
             ``None`` means "not set".
         stream: Whether the request streams.
         stream_usage: Whether a stream asks for usage in its last chunk.
+        reasoning_in_history: Which assistant turns send their reasoning
+            back (see ``_reasoning``).
 
     Returns:
         The request body.
@@ -60,7 +63,9 @@ def build_request_body(
         if normalized:
             body["stop"] = normalized
     normalize_request_tools(body)
-    body["messages"] = [convert_message_to_dict(m) for m in messages]
+    body["messages"] = [
+        convert_message_to_dict(m, reasoning_in_history) for m in messages
+    ]
     if stream:
         body["stream"] = True
         if stream_usage:

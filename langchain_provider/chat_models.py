@@ -37,7 +37,7 @@ from langchain_provider._chunks import (
     generation_chunk_from_chunk,
 )
 from langchain_provider._client import ChatCompletionsClient
-from langchain_provider._messages import chat_result_from_response
+from langchain_provider._messages import MODEL_PROVIDER, chat_result_from_response
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
     normalize_stop,
@@ -46,11 +46,13 @@ from langchain_provider._params import (
     validate_timeout,
 )
 from langchain_provider._profiles import profile_for
+from langchain_provider._reasoning import ReasoningInHistory, checked_policy
 from langchain_provider._request import build_request_body
 from langchain_provider._structured_output import (
     StructuredOutputMethod,
     build_structured_output,
 )
+from langchain_provider._token_count import OfflineTokenCounting
 from langchain_provider._tools import convert_tool_choice, format_tools, tool_names
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
@@ -64,7 +66,7 @@ _SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "max_tokens", "reasoning_ef
 _CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
 
 
-class ChatSambaNova(BaseChatModel):
+class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
     r"""SambaNova Cloud chat models (Llama, DeepSeek, gpt-oss, Qwen, MiniMax, ...).
 
     Setup:
@@ -180,6 +182,13 @@ class ChatSambaNova(BaseChatModel):
         gpt-oss ``reasoning`` deltas and DeepSeek-R1 ``<think>...</think>``
         blocks land in ``additional_kwargs["reasoning_content"]`` (and in
         ``message.content_blocks`` as reasoning blocks), never in the answer.
+        Assistant turns that made tool calls send it back in the request's
+        ``reasoning`` field (``reasoning_in_history``).
+
+    Token counting:
+        ``get_num_tokens`` and ``get_num_tokens_from_messages`` estimate
+        offline, with no tokenizer download (see their docstrings for how
+        close they are), so ``trim_messages(token_counter=llm)`` works.
 
     Token usage:
         .. code-block:: python
@@ -244,6 +253,15 @@ class ChatSambaNova(BaseChatModel):
 
     reasoning_effort: str | None = None
     """How hard reasoning models (gpt-oss) think before answering."""
+
+    reasoning_in_history: ReasoningInHistory = "auto"
+    """Which earlier assistant turns send their reasoning back to the model.
+
+    ``"auto"`` (default): the turns that made tool calls, so a reasoning model
+    (gpt-oss) keeps its chain of thought between a tool call and its result;
+    ``"always"``: every turn that has reasoning; ``"never"``: none. Reasoning
+    goes in the message's ``reasoning`` field, never into ``content``. Can
+    also be given per call (``llm.invoke(msgs, reasoning_in_history="never")``)."""
 
     streaming: bool = False
     """Whether ``invoke`` streams under the hood (useful with streaming callbacks)."""
@@ -420,6 +438,10 @@ class ChatSambaNova(BaseChatModel):
             kwargs,
             stream=stream,
             stream_usage=self.stream_usage if stream_usage is None else stream_usage,
+            # Per call too: a client option, never a body field.
+            reasoning_in_history=checked_policy(
+                kwargs.pop("reasoning_in_history", self.reasoning_in_history)
+            ),
         )
 
     # -- generation ------------------------------------------------------------
@@ -481,12 +503,15 @@ class ChatSambaNova(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         client, body = self._prepare_call(messages, stop, kwargs, stream=True)
         state = StreamState()
+        v1 = self.output_version == "v1"
         chunks = client.stream(body)
         try:
             for raw in chunks:
                 chunk = generation_chunk_from_chunk(raw, state)
                 if chunk is None:
                     continue
+                if v1:
+                    _mark_provider(chunk)
                 if run_manager:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
@@ -507,12 +532,15 @@ class ChatSambaNova(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         client, body = self._prepare_call(messages, stop, kwargs, stream=True)
         state = StreamState()
+        v1 = self.output_version == "v1"
         chunks = client.astream(body)
         try:
             async for raw in chunks:
                 chunk = generation_chunk_from_chunk(raw, state)
                 if chunk is None:
                     continue
+                if v1:
+                    _mark_provider(chunk)
                 if run_manager:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
@@ -598,3 +626,12 @@ class ChatSambaNova(BaseChatModel):
         return build_structured_output(
             self, schema, method=method, include_raw=include_raw, strict=strict
         )
+
+
+def _mark_provider(chunk: ChatGenerationChunk) -> None:
+    """Name the provider on every chunk, so v1 content blocks use our translator.
+
+    Only for ``output_version="v1"``, where langchain-core converts each chunk
+    on its own; other streams name it once, in the finish chunk.
+    """
+    chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER

@@ -119,6 +119,13 @@ def new_tool_call_id() -> str:
 
 
 def _scripted(scripted: ScriptedReply) -> Reply:
+    reply = _scripted_reply(scripted)
+    if scripted.reasoning:
+        reply.reasoning_pieces = tokenize(scripted.reasoning)
+    return reply
+
+
+def _scripted_reply(scripted: ScriptedReply) -> Reply:
     if scripted.tool_calls is not None:
         calls = [
             ToolCall(

@@ -19,17 +19,20 @@ from ._errors import ApiError
 
 @dataclass
 class ScriptedReply:
-    """A reply given verbatim (no reasoning, no stop or max_tokens applied).
+    """A reply given verbatim (no stop or max_tokens applied).
 
     Attributes:
         text: The content, or None for a tool-call reply.
         chunks: Exact stream pieces; they join to `text`.
         tool_calls: Calls as ``{"name", "arguments", "id"?}`` dicts.
+        reasoning: Reasoning sent before the content or calls, in
+            ``message.reasoning`` / ``delta.reasoning`` (gpt-oss style).
     """
 
     text: str | None = None
     chunks: list[str] | None = None
     tool_calls: list[dict[str, Any]] | None = None
+    reasoning: str | None = None
 
 
 @dataclass
@@ -98,7 +101,11 @@ class Script:
         self._add(ScriptItem(reply=ScriptedReply(text=text, chunks=chunks)), times)
 
     def reply_tool_calls(
-        self, calls: list[dict[str, Any]], *, times: int | None = 1
+        self,
+        calls: list[dict[str, Any]],
+        *,
+        times: int | None = 1,
+        reasoning: str | None = None,
     ) -> None:
         """Answer the next request with tool calls (finish_reason ``tool_calls``).
 
@@ -106,11 +113,14 @@ class Script:
             calls: Dicts with ``name``, ``arguments`` (a dict or a JSON string)
                 and optionally ``id`` (default: a fresh ``call_<hex>``).
             times: Requests to serve; None for every request until `clear`.
+            reasoning: Reasoning to send with the calls (gpt-oss style).
         """
         for call in calls:
             if "name" not in call:
                 raise ValueError("every tool call needs a name")
-        reply = ScriptedReply(tool_calls=[dict(call) for call in calls])
+        reply = ScriptedReply(
+            tool_calls=[dict(call) for call in calls], reasoning=reasoning
+        )
         self._add(ScriptItem(reply=reply), times)
 
     def reply_json(self, value: Any, *, times: int | None = 1) -> None:

@@ -43,7 +43,7 @@ def count_prompt_tokens(
 
     Each message costs its text tokens plus `MESSAGE_OVERHEAD`; images cost a
     flat 64 tokens; echoed tool calls and bound tools cost the tokens of their
-    JSON.
+    JSON; reasoning sent back in an assistant turn costs its tokens.
 
     Args:
         messages: The request's messages (already validated).
@@ -63,6 +63,13 @@ def count_prompt_tokens(
                     total += 64
         if message.get("tool_calls"):
             total += count_tokens(json.dumps(message["tool_calls"]))
+        total += _reasoning_tokens(message)
     if tools:
         total += count_tokens(json.dumps(tools))
     return total
+
+
+def _reasoning_tokens(message: dict[str, Any]) -> int:
+    """Tokens of the reasoning an assistant turn sends back (gpt-oss style)."""
+    reasoning = message.get("reasoning")
+    return count_tokens(reasoning) if isinstance(reasoning, str) else 0

@@ -42,3 +42,5 @@ def test_notebook_executes_against_the_emulator(monkeypatch, tmp_path):
     assert "391" in text  # the agent ran the real multiply tool
     assert "throughput_after_first_token" in text
     assert any("image/png" in o.get("data", {}) for o in outputs)  # the timing plot
+    # The reasoning agent sent gpt-oss's reasoning back with its tool call.
+    assert "reasoning sent back: The user wrote" in text

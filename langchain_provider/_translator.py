@@ -1,0 +1,153 @@
+"""Standard content blocks (``msg.content_blocks``, ``output_version="v1"``).
+
+langchain-core turns a message into standard blocks with the translator
+registered for its ``response_metadata["model_provider"]``; without one it
+falls back to a generic guess that drops tool calls without an ``id`` and
+never shows ``invalid_tool_calls``. This module registers the translator for
+``"sambanova"`` through langchain-core's public ``register_translator``.
+
+What a SambaNova message holds, in block order:
+
+- reasoning: gpt-oss's ``reasoning`` field and DeepSeek-R1's ``<think>``
+  block both land in ``additional_kwargs["reasoning_content"]``; a leading
+  ``<think>`` block still inside text content (a message built by hand) is
+  split off the same way;
+- text: the answer;
+- tool calls, then invalid tool calls (arguments that are not a JSON object),
+  whatever their ``id``; a streamed chunk that is not the last one carries
+  ``tool_call_chunk`` blocks instead, keyed by the call's index.
+
+With ``output_version="v1"`` a stream's content is the merge langchain-core
+makes of each chunk's blocks: it turns the ``tool_call_chunk`` blocks of
+calls that have an ``id`` and valid arguments into ``tool_call`` blocks, and
+leaves those of other calls as they are (the aggregate's ``tool_calls`` and
+``invalid_tool_calls`` are still exact).
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages import content as types
+from langchain_core.messages.block_translators import register_translator
+
+from langchain_provider._messages import MODEL_PROVIDER, split_think_tags
+
+TOOL_CHUNK_INDEX_PREFIX = "lc_sambanova_tc_"
+"""Prefix of streamed tool-call block indexes.
+
+langchain-core numbers the other blocks of a v1 stream 0, 1, ... by block
+kind; a tool call's own index (0, 1, ...) would collide with them and merge a
+call into the reasoning. langchain-core merges string indexes starting with
+``lc_`` by equality, so each call keeps a key of its own."""
+
+
+def _block(kind: str, **fields: Any) -> types.ContentBlock:
+    """A standard block of ``kind`` holding exactly ``fields`` (no generated id)."""
+    return cast("types.ContentBlock", {"type": kind, **fields})
+
+
+def _reasoning_and_text(message: AIMessage) -> tuple[str | None, str] | None:
+    """Return ``(reasoning, text)``, or ``None`` for content this cannot read."""
+    content = message.content
+    if not isinstance(content, str):
+        return None
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    if not isinstance(reasoning, str) or not reasoning:
+        reasoning = None
+        if content.lstrip().startswith("<think>"):
+            reasoning, content = split_think_tags(content)
+    return reasoning, content
+
+
+def _tool_call_blocks(message: AIMessage) -> list[types.ContentBlock]:
+    blocks: list[types.ContentBlock] = []
+    for call in message.tool_calls:
+        blocks.append(
+            _block("tool_call", id=call.get("id"), name=call["name"], args=call["args"])
+        )
+    for invalid in message.invalid_tool_calls:
+        blocks.append(
+            _block(
+                "invalid_tool_call",
+                id=invalid.get("id"),
+                name=invalid.get("name"),
+                args=invalid.get("args"),
+                error=invalid.get("error"),
+            )
+        )
+    return blocks
+
+
+def _tool_call_chunk_blocks(chunk: AIMessageChunk) -> list[types.ContentBlock]:
+    blocks: list[types.ContentBlock] = []
+    for position, call in enumerate(chunk.tool_call_chunks):
+        index = position if call.get("index") is None else call.get("index")
+        blocks.append(
+            _block(
+                "tool_call_chunk",
+                id=call.get("id"),
+                name=call.get("name"),
+                args=call.get("args"),
+                index=f"{TOOL_CHUNK_INDEX_PREFIX}{index}",
+            )
+        )
+    return blocks
+
+
+def _leading_blocks(message: AIMessage) -> list[types.ContentBlock]:
+    parts = _reasoning_and_text(message)
+    if parts is None:
+        # List content (e.g. already v1 blocks): langchain-core's generic
+        # parsing reads it best.
+        raise NotImplementedError
+    reasoning, text = parts
+    blocks: list[types.ContentBlock] = []
+    if reasoning:
+        blocks.append(_block("reasoning", reasoning=reasoning))
+    if text:
+        blocks.append(_block("text", text=text))
+    return blocks
+
+
+def translate_content(message: AIMessage) -> list[types.ContentBlock]:
+    """Standard blocks of a whole SambaNova message.
+
+    Args:
+        message: A message ``ChatSambaNova`` returned (``invoke``).
+
+    Returns:
+        Reasoning, text, tool-call and invalid-tool-call blocks, in that order.
+
+    Raises:
+        NotImplementedError: For list content, which langchain-core's generic
+            parsing then handles.
+    """
+    return _leading_blocks(message) + _tool_call_blocks(message)
+
+
+def translate_content_chunk(chunk: AIMessageChunk) -> list[types.ContentBlock]:
+    """Standard blocks of a streamed chunk, or of a stream's aggregate.
+
+    Args:
+        chunk: One chunk, or the sum of a stream's chunks (which carries
+            ``chunk_position="last"`` and parsed tool calls).
+
+    Returns:
+        Reasoning and text blocks, then tool-call and invalid-tool-call
+        blocks for the last chunk or an aggregate, ``tool_call_chunk`` blocks
+        for any other chunk.
+
+    Raises:
+        NotImplementedError: For list content, as in `translate_content`.
+    """
+    blocks = _leading_blocks(chunk)
+    if chunk.chunk_position == "last":
+        return blocks + _tool_call_blocks(chunk)
+    return blocks + _tool_call_chunk_blocks(chunk)
+
+
+def register_sambanova_translator() -> None:
+    """Register this module's translator for ``model_provider="sambanova"``."""
+    register_translator(MODEL_PROVIDER, translate_content, translate_content_chunk)

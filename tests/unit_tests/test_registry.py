@@ -1,0 +1,167 @@
+"""``"sambanova:<model>"`` in langchain's ``init_chat_model`` (``_registry``).
+
+The registry is langchain's private ``_BUILTIN_PROVIDERS``: the tests cover
+the shape this code knows, a registry of another shape (one warning, import
+carries on), a missing one, and langchain not installed at all.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import httpx
+import langchain.chat_models.base as langchain_base
+import pytest
+from langchain.chat_models import init_chat_model
+
+from langchain_provider import ChatSambaNova, _registry
+from langchain_provider._registry import RegistryShapeWarning, register_with_langchain
+
+from .conftest import API_KEY, completion, json_reply, make_model
+
+
+@pytest.fixture
+def fresh_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget that a warning was already given in this process."""
+    monkeypatch.setattr(_registry, "_warned", False)
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-W", "always", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_import_registers_sambanova() -> None:
+    module, class_name, _ = langchain_base._BUILTIN_PROVIDERS["sambanova"]
+    assert (module, class_name) == ("langchain_provider.chat_models", "ChatSambaNova")
+
+
+@pytest.mark.parametrize(
+    ("model", "provider"),
+    [("sambanova:gpt-oss-120b", None), ("gpt-oss-120b", "sambanova")],
+)
+def test_init_chat_model_passes_every_keyword(model: str, provider: str | None) -> None:
+    client = httpx.Client(transport=httpx.MockTransport(json_reply(completion())))
+    llm = init_chat_model(
+        model,
+        model_provider=provider,
+        base_url="http://127.0.0.1:9/v1",
+        api_key=API_KEY,
+        temperature=0.25,
+        max_tokens=7,
+        reasoning_in_history="never",
+        http_client=client,
+    )
+    assert isinstance(llm, ChatSambaNova)
+    assert llm.model == "gpt-oss-120b"
+    assert (llm.temperature, llm.max_tokens) == (0.25, 7)
+    assert llm.base_url == "http://127.0.0.1:9/v1"
+    assert llm.reasoning_in_history == "never"
+    assert llm.http_client is client
+
+
+def test_init_chat_model_configurable_fields_reach_the_request() -> None:
+    template, server = make_model(json_reply(completion()))
+    llm = init_chat_model(
+        "Meta-Llama-3.3-70B-Instruct",
+        model_provider="sambanova",
+        configurable_fields=("model", "temperature"),
+        api_key=API_KEY,
+        http_client=template.http_client,
+    )
+    llm.invoke("hi", config={"configurable": {"model": "gpt-oss-120b"}})
+    llm.invoke("hi", config={"configurable": {"temperature": 0.5}})
+    # A provider-prefixed model in the config works the same way.
+    unset = init_chat_model(
+        configurable_fields=("model",),
+        api_key=API_KEY,
+        http_client=template.http_client,
+    )
+    unset.invoke("hi", config={"configurable": {"model": "sambanova:DeepSeek-V3.1"}})
+    first, second, third = server.bodies
+    assert first["model"] == "gpt-oss-120b" and "temperature" not in first
+    assert second["model"] == "Meta-Llama-3.3-70B-Instruct"
+    assert second["temperature"] == 0.5
+    assert third["model"] == "DeepSeek-V3.1"
+
+
+def test_registering_twice_keeps_one_entry() -> None:
+    registry = {"openai": ("langchain_openai", "ChatOpenAI", lambda cls, **kw: None)}
+    assert register_with_langchain(registry)
+    assert register_with_langchain(registry)
+    assert sorted(registry) == ["openai", "sambanova"]
+
+
+@pytest.mark.usefixtures("fresh_warning")
+@pytest.mark.parametrize(
+    "registry",
+    [
+        {"openai": ("langchain_openai", "ChatOpenAI")},  # two-tuples
+        {"openai": {"module": "langchain_openai", "class": "ChatOpenAI"}},
+        ["openai", "anthropic"],
+    ],
+    ids=["two-tuples", "dict-values", "a-list"],
+)
+def test_changed_shape_warns_once_and_changes_nothing(registry: object) -> None:
+    before = repr(registry)
+    with pytest.warns(RegistryShapeWarning, match="no longer a dict") as caught:
+        assert register_with_langchain(registry) is False
+        assert register_with_langchain(registry) is False
+    assert len(caught) == 1
+    assert repr(registry) == before
+
+
+@pytest.mark.usefixtures("fresh_warning")
+def test_missing_registry_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(langchain_base, "_BUILTIN_PROVIDERS")
+    with pytest.warns(RegistryShapeWarning, match="does not exist"):
+        assert register_with_langchain() is False
+
+
+@pytest.mark.usefixtures("fresh_warning")
+def test_another_packages_entry_is_kept() -> None:
+    other = ("langchain_sambanova", "ChatSambaNovaCloud", lambda cls, **kw: None)
+    registry = {"sambanova": other}
+    with pytest.warns(RegistryShapeWarning, match="langchain_sambanova"):
+        assert register_with_langchain(registry) is False
+    assert registry["sambanova"] is other
+
+
+def test_import_without_langchain_is_silent() -> None:
+    result = _run(
+        "import sys; sys.modules['langchain'] = None\n"
+        "import langchain_provider\n"
+        "from langchain_provider._registry import register_with_langchain\n"
+        "assert register_with_langchain() is False\n"
+        "print('ok')"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+    assert "Warning" not in result.stderr
+
+
+def test_import_with_a_reshaped_registry_warns_once_and_carries_on() -> None:
+    result = _run(
+        "import langchain.chat_models.base as base\n"
+        "base._BUILTIN_PROVIDERS = {'openai': ('langchain_openai', 'ChatOpenAI')}\n"
+        "import langchain_provider\n"
+        "langchain_provider._registry.register_with_langchain()\n"
+        "print(langchain_provider.ChatSambaNova(base_url='http://x/v1').model)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Meta-Llama-3.3-70B-Instruct"
+    assert result.stderr.count("RegistryShapeWarning") == 1, result.stderr
+
+
+def test_no_warning_on_a_normal_import() -> None:
+    result = _run("import langchain_provider")
+    assert result.returncode == 0, result.stderr
+    with warnings.catch_warnings():
+        assert "RegistryShapeWarning" not in result.stderr
