@@ -153,7 +153,7 @@ def test_queue_time_measures_latency(emu, client):
     emu.config.timing_naming = "reference"
     emu.config.latency = 0.1
     usage = complete(client, emu)["usage"]
-    assert 0.09 <= usage["queue_time"] < 1.0
+    assert 0.09 <= usage["queue_time"] < 5.0  # loose: a busy machine oversleeps
     assert usage["time_to_first_token"] >= usage["queue_time"]
 
 

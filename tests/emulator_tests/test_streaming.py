@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -177,3 +178,15 @@ def test_whole_object_args_also_in_non_stream_bodies(emu, client):
 def test_stream_events_are_plain_data_events(emu, client):
     events = stream_events(client, emu, chat_body())
     assert {name for name, _ in events} == {"message"}
+
+
+async def test_a_late_first_token_moves_the_schedule_instead_of_bursting():
+    from langchain_provider.emulator._timing import Pacer
+
+    # Generation "started" a second ago: the first token is already late.
+    pacer = Pacer(0.1, 10.0, time.perf_counter() - 1.0)
+    await pacer.wait(0)
+    started = time.perf_counter()
+    await pacer.wait(1)
+    # The second token keeps its interval after the (late) first one.
+    assert time.perf_counter() - started >= 0.09
