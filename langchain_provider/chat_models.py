@@ -28,21 +28,38 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
+from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
+from pydantic import (
+    AliasChoices,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import Self
 
+from langchain_provider._catalog import ModelInfo, alist_models, list_models
 from langchain_provider._chunks import (
     StreamState,
     final_generation_chunk,
     generation_chunk_from_chunk,
 )
-from langchain_provider._client import ChatCompletionsClient
+from langchain_provider._client import (
+    ChatCompletionsClient,
+    build_headers,
+    shared_async_client,
+    shared_sync_client,
+)
 from langchain_provider._messages import chat_result_from_response
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
+    check_model_kwargs,
+    check_parameter,
+    check_request,
     normalize_stop,
     validate_max_retries,
-    validate_params,
     validate_timeout,
 )
 from langchain_provider._profiles import profile_for
@@ -58,8 +75,22 @@ DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
 LIVE_HOST = "api.sambanova.ai"
 
 # Fields sent in the body when, and only when, the user set them: the server's
-# own defaults stay in force otherwise.
-_SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "max_tokens", "reasoning_effort")
+# own defaults stay in force otherwise. Each has its rule in _params.RULES.
+_SAMPLING_FIELDS = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "max_completion_tokens",
+    "n",
+    "seed",
+    "logprobs",
+    "top_logprobs",
+    "repetition_penalty",
+    "do_sample",
+    "chat_template_kwargs",
+    "reasoning_effort",
+)
 # Per-call options that configure the client or the stream: never body fields.
 _CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
 
@@ -210,40 +241,82 @@ class ChatSambaNova(BaseChatModel):
         raises ``ValueError`` before any request is sent.
     """
 
-    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+    model_config = ConfigDict(
+        populate_by_name=True, protected_namespaces=(), validate_assignment=True
+    )
 
-    model: str = DEFAULT_MODEL
-    """Name of the model to call, as the service lists it."""
+    model: str = Field(
+        default=DEFAULT_MODEL, validation_alias=AliasChoices("model", "model_name")
+    )
+    """Name of the model to call, as the service lists it (alias ``model_name``)."""
 
     api_key: SecretStr | None = Field(
-        default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None)
+        default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None),
+        validation_alias=AliasChoices("api_key", "sambanova_api_key"),
     )
     """SambaNova Cloud API key; read from ``SAMBANOVA_API_KEY`` when not given.
 
     Required for the live service; optional for other ``base_url`` targets."""
 
     base_url: str = Field(
-        default_factory=from_env("SAMBANOVA_BASE_URL", default=DEFAULT_BASE_URL)
+        default_factory=from_env(
+            ["SAMBANOVA_BASE_URL", "SAMBANOVA_API_BASE"], default=DEFAULT_BASE_URL
+        ),
+        validation_alias=AliasChoices("base_url", "sambanova_api_base"),
     )
-    """API root; requests go to ``{base_url}/chat/completions``."""
+    """API root; requests go to ``{base_url}/chat/completions``.
+
+    Alias ``sambanova_api_base``; read from ``SAMBANOVA_BASE_URL`` (or
+    ``SAMBANOVA_API_BASE``) when not given."""
+
+    # Body parameters: None (the default) means "unset, the server's default";
+    # each field's range is its rule in _params.RULES, checked on assignment too.
 
     temperature: float | None = None
-    """Sampling temperature, 0 to 1. Unset: the server's default."""
+    """Sampling temperature, 0 to 2."""
 
     top_p: float | None = None
-    """Nucleus sampling probability mass, 0 to 1. Unset: the server's default."""
+    """Nucleus sampling probability mass, 0 to 1."""
 
     top_k: int | None = None
     """Sample only among the ``top_k`` most likely tokens, 1 to 100."""
 
     max_tokens: int | None = None
-    """Most tokens to generate (at least 1). Unset: the server's default."""
+    """Most tokens to generate, at least 1."""
 
-    stop: list[str] | None = Field(default=None, alias="stop_sequences")
-    """Up to four sequences at which generation stops."""
+    max_completion_tokens: int | None = None
+    """Most tokens to generate, at least 1 (the newer name of ``max_tokens``)."""
+
+    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
+    """Up to four sequences at which generation stops (a string is one)."""
 
     reasoning_effort: str | None = None
-    """How hard reasoning models (gpt-oss) think before answering."""
+    """How hard reasoning models (gpt-oss) think: ``low``, ``medium``, ``high``."""
+
+    n: int | None = None
+    """Choices to generate, at least 1; ``invoke`` returns one generation per
+    choice. ``n > 1`` cannot stream and cannot be combined with tools."""
+
+    seed: int | None = None
+    """Seed for sampling, any whole number: the same seed, request and model
+    give the same answer where the service supports it."""
+
+    logprobs: bool | None = None
+    """Return the log probability of each output token (in
+    ``response_metadata["logprobs"]``)."""
+
+    top_logprobs: int | None = None
+    """Most likely alternatives returned per token, 0 to 20; needs ``logprobs``."""
+
+    repetition_penalty: float | None = None
+    """Penalty on repeated tokens, above 0 (1 is none, above 1 discourages)."""
+
+    do_sample: bool | None = None
+    """Sample (``True``) or decode deterministically (``False``)."""
+
+    chat_template_kwargs: dict[str, Any] | None = None
+    """Keyword arguments for the model's chat template, e.g.
+    ``{"enable_thinking": False}`` for models that think by default."""
 
     streaming: bool = False
     """Whether ``invoke`` streams under the hood (useful with streaming callbacks)."""
@@ -251,14 +324,20 @@ class ChatSambaNova(BaseChatModel):
     stream_usage: bool = True
     """Whether streams request and report usage and timing in their last chunk."""
 
-    timeout: float = 60.0
+    timeout: float = Field(
+        default=60.0, validation_alias=AliasChoices("timeout", "request_timeout")
+    )
     """Seconds to wait to connect and for each read or write (finite, never None)."""
 
     max_retries: int = Field(default=2, ge=0)
     """Retries after a 408, 409, 429, 5xx or connection failure (0 disables)."""
 
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Extra body fields sent with every request (e.g. ``{"n": 1}``)."""
+    """Extra body fields sent with every request (e.g. ``{"logit_bias": {...}}``).
+
+    Unknown constructor keywords land here, with a warning naming them. A
+    declared field, or ``messages``/``stream``/``stream_options``, is refused;
+    a ``None`` value is not sent."""
 
     default_headers: dict[str, str] | None = None
     """Extra HTTP headers sent with every request."""
@@ -282,15 +361,41 @@ class ChatSambaNova(BaseChatModel):
         validate_timeout(value)
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _build_extra(cls, values: Any) -> Any:
+        # Unknown keywords go to model_kwargs with a warning naming them, as
+        # ChatOpenAI does; a declared field inside model_kwargs is refused.
+        if not isinstance(values, dict):
+            return values
+        names = _field_names(cls)
+        # A copy: the helper adds to model_kwargs in place, and the dict is the
+        # caller's. Checked first: the helper only warns about declared fields.
+        model_kwargs = dict(values.get("model_kwargs") or {})
+        check_model_kwargs(model_kwargs, names)
+        return _build_model_kwargs({**values, "model_kwargs": model_kwargs}, names)
+
+    @field_validator(*_SAMPLING_FIELDS, "stop", mode="before")
+    @classmethod
+    def _check_parameter(cls, value: Any, info: ValidationInfo) -> Any:
+        # Before pydantic's own coercion, so the message names the range.
+        check_parameter(info.field_name or "", value)
+        return value
+
+    @field_validator("model_kwargs", mode="after")
+    @classmethod
+    def _check_model_kwargs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        check_model_kwargs(value, _field_names(cls))
+        return value
+
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
-        validate_params(
-            {name: getattr(self, name) for name in (*_SAMPLING_FIELDS, "stop")}
-        )
-        overlap = set(self.model_kwargs) & set(type(self).model_fields)
-        if overlap:
+        # With validate_assignment this also runs after each assignment.
+        check_request(self._default_params, stream=False)
+        if self.streaming and (self.n or 1) > 1:
             raise ValueError(
-                f"Set {sorted(overlap)} as ChatSambaNova fields, not in model_kwargs."
+                f"streaming=True cannot go with n={self.n}: a LangChain stream "
+                "is one message."
             )
         # An empty key (SAMBANOVA_API_KEY= in a .env file) is as missing as none.
         has_key = self.api_key is not None and self.api_key.get_secret_value()
@@ -304,6 +409,11 @@ class ChatSambaNova(BaseChatModel):
 
     def _resolve_model_profile(self) -> Any:
         return profile_for(self.model)
+
+    @property
+    def model_name(self) -> str:
+        """The model's name (the vendor package's spelling of ``model``)."""
+        return self.model
 
     # -- LangChain metadata ------------------------------------------------
 
@@ -337,7 +447,10 @@ class ChatSambaNova(BaseChatModel):
         stop = normalize_stop(self.stop)
         if stop:
             params["stop"] = stop
-        return {**params, **self.model_kwargs}
+        for name, value in self.model_kwargs.items():
+            if value is not None:  # None means unset here too
+                params[name] = value
+        return params
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -361,9 +474,9 @@ class ChatSambaNova(BaseChatModel):
         max_tokens = kwargs.get("max_tokens", self.max_tokens)
         if max_tokens is not None:
             params["ls_max_tokens"] = max_tokens
-        stop = stop or kwargs.get("stop") or self.stop
-        if stop:
-            params["ls_stop"] = [stop] if isinstance(stop, str) else list(stop)
+        given: Any = stop or kwargs.get("stop") or self.stop
+        if given:
+            params["ls_stop"] = [given] if isinstance(given, str) else list(given)
         return params
 
     def _combine_llm_outputs(self, llm_outputs: list[dict | None]) -> dict:
@@ -421,6 +534,41 @@ class ChatSambaNova(BaseChatModel):
             stream=stream,
             stream_usage=self.stream_usage if stream_usage is None else stream_usage,
         )
+
+    # -- model catalog ---------------------------------------------------------
+
+    def list_models(self) -> list[ModelInfo]:
+        """List the models the service offers (``GET {base_url}/models``).
+
+        Returns:
+            One `ModelInfo` per model: id, context length, most completion
+            tokens, and price per input and output token when the service
+            gives them.
+
+        Raises:
+            SambaNovaError: The package's typed error for a failed request or
+                an unreadable answer.
+        """
+        client = self.http_client or shared_sync_client(self.timeout)
+        return list_models(client, self.base_url, self._catalog_headers(), self.timeout)
+
+    async def alist_models(self) -> list[ModelInfo]:
+        """Async `list_models`.
+
+        Returns:
+            One `ModelInfo` per model the service offers.
+
+        Raises:
+            SambaNovaError: The package's typed error for a failed request or
+                an unreadable answer.
+        """
+        client = self.http_async_client or shared_async_client(self.timeout)
+        return await alist_models(
+            client, self.base_url, self._catalog_headers(), self.timeout
+        )
+
+    def _catalog_headers(self) -> dict[str, str]:
+        return build_headers(self.api_key, self.default_headers, stream=False)
 
     # -- generation ------------------------------------------------------------
 
@@ -598,3 +746,13 @@ class ChatSambaNova(BaseChatModel):
         return build_structured_output(
             self, schema, method=method, include_raw=include_raw, strict=strict
         )
+
+
+def _field_names(cls: type[BaseChatModel]) -> set[str]:
+    """Field names of ``cls`` with every alias they accept."""
+    names = get_pydantic_field_names(cls)
+    for field in cls.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(choice for choice in alias.choices if isinstance(choice, str))
+    return names
