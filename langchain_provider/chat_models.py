@@ -368,11 +368,14 @@ class ChatSambaNova(BaseChatModel):
         # ChatOpenAI does; a declared field inside model_kwargs is refused.
         if not isinstance(values, dict):
             return values
-        names = _field_names(cls)
+        # On assignment (validate_assignment) pydantic passes the instance's
+        # __dict__, which also holds cached properties such as core's
+        # `_serialized`: underscored names are never body fields.
+        names = _field_names(cls) | {k for k in values if k.startswith("_")}
         # A copy: the helper adds to model_kwargs in place, and the dict is the
         # caller's. Checked first: the helper only warns about declared fields.
         model_kwargs = dict(values.get("model_kwargs") or {})
-        check_model_kwargs(model_kwargs, names)
+        check_model_kwargs(model_kwargs, _field_names(cls))
         return _build_model_kwargs({**values, "model_kwargs": model_kwargs}, names)
 
     @field_validator(*_SAMPLING_FIELDS, "stop", mode="before")

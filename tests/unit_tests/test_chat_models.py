@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import warnings
 from typing import Any
 
 import httpx
@@ -759,3 +760,16 @@ def test_new_service_parameters_are_sent() -> None:
         "do_sample": False,
         "chat_template_kwargs": {"enable_thinking": False},
     }
+
+
+def test_assignment_after_a_call_sends_no_cached_attribute() -> None:
+    # Core caches `_serialized` in the instance's __dict__ on the first call;
+    # re-validating an assignment must not mistake it for an unknown keyword.
+    model, server = make_model()
+    model.invoke("hi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.temperature = 0.5
+    model.invoke("hi")
+    assert model.model_kwargs == {}
+    assert not [k for k in server.bodies[-1] if k.startswith("_")]
