@@ -160,13 +160,13 @@ def check_request(body: Mapping[str, Any], *, stream: bool) -> None:
     n = body.get("n")
     if n is None or n <= 1:
         return
+    if body.get("tools"):
+        raise ValueError(f"n={n} cannot be combined with tools (the API refuses it).")
     if stream:
         raise ValueError(
             f"n={n} cannot stream: a LangChain stream is one message. Use "
             "invoke or generate, which return one generation per choice."
         )
-    if body.get("tools"):
-        raise ValueError(f"n={n} cannot be combined with tools (the API refuses it).")
 
 
 def check_model_kwargs(model_kwargs: Mapping[str, Any], fields: set[str]) -> None:
