@@ -110,25 +110,34 @@ class ChatSambaNova(BaseChatModel):
 
     Key init args — completion params:
         model: str
-            Model name, e.g. ``"Meta-Llama-3.3-70B-Instruct"``, ``"gpt-oss-120b"``.
+            Model name, e.g. ``"Meta-Llama-3.3-70B-Instruct"``, ``"gpt-oss-120b"``
+            (alias ``model_name``).
         temperature: float | None
-            Sampling temperature, 0 to 1.
+            Sampling temperature, 0 to 2.
         top_p: float | None
             Nucleus sampling mass, 0 to 1.
         top_k: int | None
             Sample among the k most likely tokens, 1 to 100.
         max_tokens: int | None
-            Most tokens to generate.
-        stop: list[str] | None
+            Most tokens to generate (also ``max_completion_tokens``).
+        stop: list[str] | str | None
             Up to four stop sequences.
+        n, seed, logprobs, top_logprobs, repetition_penalty, do_sample,
+        chat_template_kwargs, reasoning_effort:
+            The service's other parameters; see each field. Unset (None)
+            parameters are not sent. Unknown keywords go to ``model_kwargs``
+            with a warning.
 
     Key init args — client params:
         api_key: SecretStr | None
-            Read from ``SAMBANOVA_API_KEY`` when not given.
+            Read from ``SAMBANOVA_API_KEY`` when not given (alias
+            ``sambanova_api_key``).
         base_url: str
-            API root; ``SAMBANOVA_BASE_URL`` or ``https://api.sambanova.ai/v1``.
+            API root; ``SAMBANOVA_BASE_URL``, ``SAMBANOVA_API_BASE`` or
+            ``https://api.sambanova.ai/v1`` (alias ``sambanova_api_base``).
         timeout: float
-            Seconds to wait on connect and on each read (default 60).
+            Seconds to wait on connect and on each read (default 60; alias
+            ``request_timeout``).
         max_retries: int
             Retries on 408/409/429/5xx and connection failures (default 2).
 
@@ -234,6 +243,14 @@ class ChatSambaNova(BaseChatModel):
 
         ``timing`` holds the metrics the server reported, whichever of its two
         namings it used; the aggregate of a stream carries the same.
+
+    Model catalog:
+        .. code-block:: python
+
+            llm.list_models()  # or: await llm.alist_models()
+            # [ModelInfo(id="DeepSeek-V3.2", context_length=32768,
+            #            max_completion_tokens=7168, price_per_input_token=4.5e-06,
+            #            price_per_output_token=1e-05, owned_by=...), ...]
 
     Errors:
         Server failures raise the typed errors of ``langchain_provider.errors``
