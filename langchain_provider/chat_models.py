@@ -606,7 +606,9 @@ class ChatSambaNova(BaseChatModel):
         ``_generate`` and ``_stream``); ``stream_usage``, ``timeout`` and
         ``max_retries`` override the instance's for this call only.
         """
-        options = {name: kwargs.pop(name) for name in _CALL_OPTIONS if name in kwargs}
+        # None means "the model's setting" here too, as for body fields.
+        popped = {name: kwargs.pop(name, None) for name in _CALL_OPTIONS}
+        options = {name: value for name, value in popped.items() if value is not None}
         timeout = options.get("timeout", self.timeout)
         max_retries = options.get("max_retries", self.max_retries)
         validate_timeout(timeout)

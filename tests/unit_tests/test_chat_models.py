@@ -773,3 +773,13 @@ def test_assignment_after_a_call_sends_no_cached_attribute() -> None:
     model.invoke("hi")
     assert model.model_kwargs == {}
     assert not [k for k in server.bodies[-1] if k.startswith("_")]
+
+
+def test_per_call_none_client_options_mean_the_models_settings() -> None:
+    # Issue 9.18: timeout=None / max_retries=None used to raise ValueError.
+    model, server = make_model(error_reply(503), error_reply(503), timeout=7)
+    model.max_retries = 1
+    with pytest.raises(Exception, match="503"):
+        model.invoke("hi", timeout=None, max_retries=None, stream_usage=None)
+    assert server.calls == 2  # the model's max_retries=1
+    assert server.requests[0].extensions["timeout"]["read"] == 7
