@@ -141,6 +141,9 @@ def error_event(error: dict[str, Any], style: str) -> bytes:
     return b"event: error\n" + data if style == "event" else data
 
 
+_NULL_TAIL = b',"finish_reason":null,"logprobs":null}]}\n\n'
+
+
 class ChunkRenderer:
     """Renders the ``data:`` events of one stream.
 
@@ -179,7 +182,7 @@ class ChunkRenderer:
         """
         opening = self._open if index == 0 else self._opening(index)
         if logprobs is None:
-            tail = b',"finish_reason":null,"logprobs":null}]}\n\n'
+            tail = _NULL_TAIL
         else:
             rendered = _dumps(logprobs_object(logprobs))
             tail = f',"finish_reason":null,"logprobs":{rendered}}}]}}\n\n'.encode()

@@ -172,11 +172,15 @@ class EventStream:
         """One choice's deltas (with their log probabilities), then its finish."""
         plan = self._plan
         renderer = plan.renderer
+        deltas = stream_deltas(reply, plan.tool_call_style, plan.tokens_per_chunk)
+        if reply.logprobs is None and index == 0:  # the usual case, kept lean
+            for delta, token_index in deltas:
+                yield renderer.delta(delta), token_index
+            yield renderer.finish(reply.finish_reason), None
+            return
         per_chunk = 1 if reply.forced_chunks else plan.tokens_per_chunk
         position = 0  # content pieces sent so far, to pick their logprobs
-        for delta, token_index in stream_deltas(
-            reply, plan.tool_call_style, plan.tokens_per_chunk
-        ):
+        for delta, token_index in deltas:
             entries = None
             if reply.logprobs is not None and "content" in delta:
                 taken = min(per_chunk, len(reply.content_pieces) - position)
