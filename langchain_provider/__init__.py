@@ -1,6 +1,7 @@
 """LangChain integration for the SambaNova Cloud chat completion API.
 
-Public names: ``ChatSambaNova`` (the chat model), the error classes of
+Public names: ``ChatSambaNova`` (the chat model), ``ModelInfo`` (an entry of
+``ChatSambaNova.list_models()``), the error classes of
 ``langchain_provider.errors``, and ``__version__``. Importing the package
 also registers the ``"sambanova"`` provider with langchain's
 ``init_chat_model`` (when langchain is installed; see ``_registry``) and a
@@ -9,6 +10,7 @@ local emulator of the API lives in ``langchain_provider.emulator`` (install
 the ``emulator`` extra).
 """
 
+from langchain_provider._catalog import ModelInfo
 from langchain_provider._registry import register_with_langchain
 from langchain_provider._translator import register_sambanova_translator
 from langchain_provider._version import __version__
@@ -43,6 +45,7 @@ __all__ = [
     "ChatSambaNova",
     "ContextLengthExceededError",
     "InvalidRequestError",
+    "ModelInfo",
     "NotFoundError",
     "PaymentRequiredError",
     "PermissionDeniedError",

@@ -1,47 +1,217 @@
-"""Checks on sampling parameters, run before any request is sent.
+"""Every request parameter's rule, declared once, and the checks built on them.
 
-The same checks serve constructor fields and per-call overrides
-(``model.invoke(..., temperature=3)``), so a bad value fails with the same
-clear message wherever it was given, and never costs a round trip.
+`RULES` says what each body parameter accepts. The same table checks the
+model's fields (at construction and on every later assignment), the values in
+``model_kwargs`` and the per-call values (``model.invoke(..., temperature=3)``),
+so a bad value fails with the same message wherever it was given, and never
+costs a round trip. ``None`` means "unset" everywhere: it is never checked and
+never sent. Rules that tie parameters together (``top_logprobs`` needs
+``logprobs``; ``n > 1`` neither streams nor goes with tools) are checked on
+the whole request body by `check_request`.
+
+Ranges follow the vendor SDK's parameter types and the service's docs where
+they are newer than the reference page (``temperature`` 0 to 2); a parameter
+with no documented bound gets none, so nothing the service accepts is refused.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-# name -> (lowest, highest, kind), as the API reference documents them.
-_RANGES: dict[str, tuple[float, float | None, type]] = {
-    "temperature": (0.0, 1.0, float),
-    "top_p": (0.0, 1.0, float),
-    "top_k": (1, 100, int),
-    "max_tokens": (1, None, int),
-}
 MAX_STOP_SEQUENCES = 4
 REASONING_EFFORTS = ("low", "medium", "high")
 
+RESERVED_BODY_KEYS = ("messages", "stream", "stream_options")
+"""Body keys the request builder owns: never accepted from ``model_kwargs``."""
 
-def _check_number(name: str, value: Any) -> None:
-    low, high, kind = _RANGES[name]
-    allowed = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number {allowed}, got {value!r}.")
-    if kind is int and not float(value).is_integer():
-        raise ValueError(f"{name} must be a whole number {allowed}, got {value!r}.")
-    if math.isnan(value) or value < low or (high is not None and value > high):
-        raise ValueError(f"{name} must be {allowed}, got {value!r}.")
+
+@dataclass(frozen=True)
+class Rule:
+    """What one body parameter accepts.
+
+    Attributes:
+        kind: ``"number"``, ``"integer"``, ``"boolean"``, ``"choice"``,
+            ``"object"`` (a JSON object with string keys) or ``"stop"``.
+        low: Lowest allowed value (numbers), inclusive unless `low_exclusive`.
+        high: Highest allowed value (numbers), inclusive; None for no bound.
+        low_exclusive: Whether `low` itself is refused.
+        choices: The allowed values of a ``"choice"``.
+    """
+
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    low_exclusive: bool = False
+    choices: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """The allowed values in words, e.g. ``"a number from 0 to 2"``."""
+        if self.kind == "boolean":
+            return "true or false"
+        if self.kind == "choice":
+            return f"one of {list(self.choices)}"
+        if self.kind == "object":
+            return "a JSON object with string keys"
+        if self.kind == "stop":
+            return f"a string or a list of up to {MAX_STOP_SEQUENCES} strings"
+        noun = "a whole number" if self.kind == "integer" else "a number"
+        if self.low is None:
+            return noun
+        if self.high is not None:
+            return f"{noun} from {self.low:g} to {self.high:g}"
+        return f"{noun} {'>' if self.low_exclusive else '>='} {self.low:g}"
+
+    def check(self, name: str, value: Any) -> None:
+        """Raise ``ValueError`` naming ``name`` when ``value`` breaks the rule.
+
+        ``None`` (unset) always passes.
+        """
+        if value is None:
+            return
+        if self.kind == "stop":
+            normalize_stop(value)
+        elif not self._accepts(value):
+            raise ValueError(f"{name} must be {self.describe()}, got {value!r}.")
+
+    def _accepts(self, value: Any) -> bool:
+        if self.kind == "boolean":
+            return isinstance(value, bool)
+        if self.kind == "choice":
+            return value in self.choices
+        if self.kind == "object":
+            return isinstance(value, Mapping) and all(isinstance(k, str) for k in value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if not math.isfinite(value):
+            return False
+        if self.kind == "integer" and not float(value).is_integer():
+            return False
+        return self._in_range(value)
+
+    def _in_range(self, value: float) -> bool:
+        if self.low is not None and (
+            value < self.low or (self.low_exclusive and value == self.low)
+        ):
+            return False
+        return self.high is None or value <= self.high
+
+
+RULES: dict[str, Rule] = {
+    "temperature": Rule("number", 0, 2),
+    "top_p": Rule("number", 0, 1),
+    "top_k": Rule("integer", 1, 100),
+    "max_tokens": Rule("integer", 1),
+    "max_completion_tokens": Rule("integer", 1),
+    "n": Rule("integer", 1),
+    "seed": Rule("integer"),
+    "logprobs": Rule("boolean"),
+    "top_logprobs": Rule("integer", 0, 20),
+    "repetition_penalty": Rule("number", 0, low_exclusive=True),
+    "do_sample": Rule("boolean"),
+    "chat_template_kwargs": Rule("object"),
+    "reasoning_effort": Rule("choice", choices=REASONING_EFFORTS),
+    "stop": Rule("stop"),
+    # Body fields without a model field (send them in model_kwargs or per
+    # call); the SDK documents them as accepted but not applied.
+    "frequency_penalty": Rule("number", -2, 2),
+    "presence_penalty": Rule("number", -2, 2),
+}
+"""Body parameter -> its rule."""
+
+
+def check_parameter(name: str, value: Any) -> None:
+    """Check one parameter against its rule; unknown names and ``None`` pass.
+
+    Raises:
+        ValueError: Naming the parameter, what it accepts and the bad value.
+    """
+    rule = RULES.get(name)
+    if rule is not None:
+        rule.check(name, value)
+
+
+def check_parameters(params: Mapping[str, Any]) -> None:
+    """Check every parameter of ``params`` that has a rule; ``None`` means unset.
+
+    Raises:
+        ValueError: Naming the first bad parameter, what it accepts and its value.
+    """
+    for name in RULES.keys() & params.keys():
+        RULES[name].check(name, params[name])
+
+
+def check_request(body: Mapping[str, Any], *, stream: bool) -> None:
+    """Check the rules that tie a request's parameters together.
+
+    Args:
+        body: The request body (or the parameters a model sends by default).
+        stream: Whether the request streams.
+
+    Raises:
+        ValueError: For ``top_logprobs`` without ``logprobs=True``, or ``n``
+            above 1 in a stream (a LangChain stream is one message) or with
+            tools (the service refuses that combination).
+    """
+    if body.get("top_logprobs") is not None and body.get("logprobs") is not True:
+        raise ValueError("top_logprobs needs logprobs=True.")
+    n = body.get("n")
+    if n is None or n <= 1:
+        return
+    if body.get("tools"):
+        raise ValueError(f"n={n} cannot be combined with tools (the API refuses it).")
+    if stream:
+        raise ValueError(
+            f"n={n} cannot stream: a LangChain stream is one message. Use "
+            "invoke or generate, which return one generation per choice."
+        )
+
+
+def check_model_kwargs(model_kwargs: Mapping[str, Any], fields: set[str]) -> None:
+    """Refuse declared fields and reserved keys in ``model_kwargs``; check values.
+
+    Args:
+        model_kwargs: The extra body fields.
+        fields: The model's field names and their aliases.
+
+    Raises:
+        ValueError: For a declared field, a key the request builder owns, or
+            a value its rule refuses.
+    """
+    declared = sorted(fields & model_kwargs.keys())
+    if declared:
+        raise ValueError(
+            f"Set {declared} as ChatSambaNova fields, not in model_kwargs."
+        )
+    reserved = sorted(model_kwargs.keys() & set(RESERVED_BODY_KEYS))
+    if reserved:
+        raise ValueError(
+            f"model_kwargs may not set {reserved}: the request builder owns them "
+            "(use stream()/streaming and stream_usage to control streaming)."
+        )
+    check_parameters(model_kwargs)
 
 
 def normalize_stop(stop: Any) -> list[str] | None:
     """Return stop sequences as a list (``None`` when empty), checking them.
+
+    A single string is one sequence.
 
     Raises:
         ValueError: For more than four sequences or a non-string entry.
     """
     if stop is None:
         return None
-    sequences = [stop] if isinstance(stop, str) else list(stop)
+    if isinstance(stop, str):
+        sequences = [stop]
+    elif isinstance(stop, (list, tuple)):
+        sequences = list(stop)
+    else:
+        raise ValueError(
+            f"stop must be a string or a list of strings, got {type(stop).__name__}."
+        )
     if len(sequences) > MAX_STOP_SEQUENCES:
         raise ValueError(
             f"stop accepts at most {MAX_STOP_SEQUENCES} sequences, "
@@ -53,25 +223,6 @@ def normalize_stop(stop: Any) -> list[str] | None:
                 f"stop sequences must be non-empty strings, got {sequence!r}."
             )
     return sequences or None
-
-
-def validate_params(params: Mapping[str, Any]) -> None:
-    """Check the sampling parameters present in ``params``; ``None`` means unset.
-
-    Raises:
-        ValueError: Naming the parameter, the allowed range and the bad value.
-    """
-    for name in _RANGES.keys() & params.keys():
-        if params[name] is not None:
-            _check_number(name, params[name])
-    if params.get("stop") is not None:
-        normalize_stop(params["stop"])
-    effort = params.get("reasoning_effort")
-    if effort is not None and effort not in REASONING_EFFORTS:
-        raise ValueError(
-            f"reasoning_effort must be one of {list(REASONING_EFFORTS)}, "
-            f"got {effort!r}."
-        )
 
 
 def validate_max_retries(max_retries: Any) -> None:

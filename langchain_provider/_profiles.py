@@ -28,25 +28,82 @@ _NO_TOOLS: dict[str, Any] = {
     "structured_output": False,
 }
 
-# Context windows and capabilities as the service documents them (late 2026);
-# where it documents no context window, none is claimed.
+_REASONING: dict[str, Any] = {"reasoning_output": True}
+
+# Context windows, output limits and capabilities as the service lists them
+# (late 2026; output limits are the catalog's ``max_completion_tokens``).
+# Where the service documents no context window, none is claimed. The live
+# catalog is the source of truth: ``ChatSambaNova.list_models()`` reads it.
 MODEL_PROFILES: dict[str, dict[str, Any]] = {
-    "Meta-Llama-3.3-70B-Instruct": {**_TEXT_TOOLS, "max_input_tokens": 131072},
-    "Llama-4-Maverick-17B-128E-Instruct": {**_TEXT_TOOLS, "image_inputs": True},
-    "DeepSeek-V3.1": {**_TEXT_TOOLS, "max_input_tokens": 131072},
-    "DeepSeek-V3.2": {**_TEXT_TOOLS, "max_input_tokens": 32768},
-    "DeepSeek-R1-0528": {**_NO_TOOLS, "reasoning_output": True},
-    "gpt-oss-120b": {
+    "Meta-Llama-3.3-70B-Instruct": {
         **_TEXT_TOOLS,
         "max_input_tokens": 131072,
-        "reasoning_output": True,
+        "max_output_tokens": 8192,
+    },
+    "Meta-Llama-3.1-8B-Instruct": {
+        **_NO_TOOLS,
+        "max_input_tokens": 16384,
+        "max_output_tokens": 4096,
+    },
+    "Llama-4-Maverick-17B-128E-Instruct": {
+        **_TEXT_TOOLS,
+        "image_inputs": True,
+        "max_output_tokens": 8192,
+    },
+    "DeepSeek-V3-0324": {
+        **_TEXT_TOOLS,
+        "max_input_tokens": 131072,
+        "max_output_tokens": 8192,
+    },
+    "DeepSeek-V3.1": {
+        **_TEXT_TOOLS,
+        "max_input_tokens": 131072,
+        "max_output_tokens": 8192,
+    },
+    "DeepSeek-V3.2": {
+        **_TEXT_TOOLS,
+        "max_input_tokens": 32768,
+        "max_output_tokens": 7168,
+    },
+    "DeepSeek-R1-0528": {
+        **_NO_TOOLS,
+        **_REASONING,
+        "max_input_tokens": 131072,
+        "max_output_tokens": 32768,
+    },
+    "DeepSeek-R1-Distill-Llama-70B": {
+        **_NO_TOOLS,
+        **_REASONING,
+        "max_input_tokens": 131072,
+        "max_output_tokens": 16384,
+    },
+    "gpt-oss-120b": {
+        **_TEXT_TOOLS,
+        **_REASONING,
+        "max_input_tokens": 131072,
+        "max_output_tokens": 32768,
         "reasoning_effort_levels": ["low", "medium", "high"],
     },
-    "Qwen3-235B": dict(_TEXT_TOOLS),
-    "MiniMax-M2.7": {**_TEXT_TOOLS, "max_input_tokens": 196608},
-    "MiniMax-M3": {**_NO_TOOLS, "max_input_tokens": 1048576},
-    "gemma-4-31B-it": {**_NO_TOOLS, "image_inputs": True},
+    "Qwen3-235B": {**_TEXT_TOOLS, "max_output_tokens": 8192},
+    "Qwen3-32B": {
+        **_NO_TOOLS,
+        **_REASONING,
+        "max_input_tokens": 32768,
+        "max_output_tokens": 8192,
+    },
+    "MiniMax-M2.7": {
+        **_TEXT_TOOLS,
+        "max_input_tokens": 196608,
+        "max_output_tokens": 32768,
+    },
+    "MiniMax-M3": {
+        **_NO_TOOLS,
+        "max_input_tokens": 1048576,
+        "max_output_tokens": 32768,
+    },
+    "gemma-4-31B-it": {**_NO_TOOLS, "image_inputs": True, "max_output_tokens": 8192},
 }
+"""Model name -> LangChain ``ModelProfile`` fields."""
 
 
 def profile_for(model: str) -> dict[str, Any] | None:

@@ -12,8 +12,14 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from langchain_provider._messages import convert_message_to_dict
-from langchain_provider._params import normalize_stop, validate_params
+from langchain_provider._params import (
+    check_parameters,
+    check_request,
+    normalize_stop,
+)
 from langchain_provider._tools import normalize_request_tools
+
+_PER_CALL_RESERVED = frozenset({"messages", "stream_options"})
 
 
 def build_request_body(
@@ -54,15 +60,24 @@ def build_request_body(
         for name, value in overrides.items()
         if value is not None and name != "ls_structured_output_format"
     }
-    validate_params(fields)
+    owned = sorted(_PER_CALL_RESERVED & fields.keys())
+    if owned:
+        raise ValueError(
+            f"{owned} cannot be passed per call: the request builder sets them "
+            "(use stream_usage= for stream options)."
+        )
     body = {**defaults, **fields}
     if stop is not None:
         body["stop"] = stop
+    # One check of the merged body covers fields, model_kwargs and per-call
+    # values alike (and assignments made after construction).
+    check_parameters(body)
     if "stop" in body:
         normalized = normalize_stop(body.pop("stop"))
         if normalized:
             body["stop"] = normalized
     normalize_request_tools(body)
+    check_request(body, stream=stream)
     body["messages"] = [
         convert_message_to_dict(m, reasoning_in_history) for m in messages
     ]
@@ -70,9 +85,4 @@ def build_request_body(
         body["stream"] = True
         if stream_usage:
             body["stream_options"] = {"include_usage": True}
-    else:
-        # A stream_options given in model_kwargs is meaningless (and rejected)
-        # without stream.
-        body.pop("stream", None)
-        body.pop("stream_options", None)
     return body

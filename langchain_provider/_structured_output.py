@@ -21,7 +21,7 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import convert_to_json_schema
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
-from langchain_provider._tools import check_json_schema, format_tools
+from langchain_provider._tools import check_json_schema, check_nesting, format_tools
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -36,6 +36,8 @@ def _is_pydantic_class(schema: Any) -> bool:
 
 def _json_schema(schema: Any) -> tuple[str, dict[str, Any]]:
     """Return ``(name, JSON schema)`` for a pydantic class, TypedDict or dict."""
+    if isinstance(schema, Mapping):
+        check_nesting(schema, where="output schema")
     if isinstance(schema, Mapping) and "function" in schema:  # OpenAI tool dict
         function = schema["function"]
         return function["name"], dict(function.get("parameters") or {})

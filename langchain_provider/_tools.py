@@ -40,6 +40,8 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[di
     # would break tool sets other providers accept. The server decides.
     formatted: list[dict] = []
     for tool in tools:
+        if isinstance(tool, Mapping):
+            check_nesting(tool, where="tool schema")
         try:
             converted = convert_to_openai_tool(tool, strict=strict)
         except Exception as exc:
@@ -140,54 +142,113 @@ def normalize_request_tools(body: MutableMapping[str, Any]) -> None:
         body["tool_choice"] = choice
 
 
-def check_json_schema(schema: Any, *, where: str = "schema") -> None:
-    """Reject JSON schemas the service cannot use, before anything is sent.
+MAX_SCHEMA_DEPTH = 100
+"""Deepest nesting of objects and arrays accepted in a tool or output schema.
 
-    This is a structural check (types, properties, required, items), not a
-    full meta-schema validation.
+Real schemas nest a few dozen levels at most; a deeper one would exhaust
+Python's recursion limit in langchain-core's conversion and in ``json``."""
+
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SCHEMA_VALUES = (
+    "items",
+    "additionalProperties",
+    "additionalItems",
+    "not",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+)
+
+
+def check_nesting(value: Any, *, where: str) -> None:
+    """Refuse JSON nested deeper than `MAX_SCHEMA_DEPTH`, without recursing.
+
+    Raises:
+        ValueError: Naming ``where`` and the limit.
+    """
+    level = [value]
+    for _ in range(MAX_SCHEMA_DEPTH + 1):
+        level = [
+            child
+            for node in level
+            if isinstance(node, (Mapping, list, tuple))
+            for child in (node.values() if isinstance(node, Mapping) else node)
+            if isinstance(child, (Mapping, list, tuple))
+        ]
+        if not level:
+            return
+    raise ValueError(
+        f"{where} is nested more than {MAX_SCHEMA_DEPTH} levels deep; the API "
+        "cannot use such a schema."
+    )
+
+
+def check_json_schema(schema: Any, *, where: str = "schema") -> None:
+    """Refuse what no valid JSON Schema is and the service cannot use.
+
+    Only what the service needs is checked: the root is an object; each
+    subschema is an object or a boolean; ``type`` names JSON types;
+    ``required`` lists strings; and the nesting is bounded. Anything valid
+    JSON Schema allows (boolean subschemas, tuple-form ``items``, ``required``
+    naming a property that ``additionalProperties`` provides, ...) passes.
 
     Raises:
         ValueError: Naming where in the schema the problem is.
     """
     if not isinstance(schema, Mapping):
         raise ValueError(f"{where} must be a JSON schema object, got {schema!r}.")
+    check_nesting(schema, where=where)
+    pending: list[tuple[Any, str]] = [(schema, where)]
+    while pending:
+        node, here = pending.pop()
+        if isinstance(node, bool):
+            continue
+        if not isinstance(node, Mapping):
+            raise ValueError(f"{here} must be a JSON schema (object or boolean).")
+        _check_keywords(node, here)
+        pending.extend(_subschemas(node, here))
+
+
+def _check_keywords(schema: Mapping[str, Any], where: str) -> None:
     declared = schema.get("type")
-    types = declared if isinstance(declared, list) else [declared]
-    for kind in types:
+    for kind in declared if isinstance(declared, list) else [declared]:
         if kind is not None and kind not in _JSON_TYPES:
             raise ValueError(f"{where}: unknown JSON schema type {kind!r}.")
-    properties = schema.get("properties")
-    if properties is not None:
-        if not isinstance(properties, Mapping):
-            raise ValueError(f"{where}: 'properties' must be an object.")
-        for key, value in properties.items():
-            check_json_schema(value, where=f"{where}.properties.{key}")
     required = schema.get("required")
-    if required is not None:
-        if not isinstance(required, list) or not all(
-            isinstance(r, str) for r in required
-        ):
-            raise ValueError(f"{where}: 'required' must be a list of property names.")
-        if isinstance(properties, Mapping):
-            missing = [r for r in required if r not in properties]
-            if missing:
-                raise ValueError(
-                    f"{where}: required {missing} not among its properties."
-                )
-    items = schema.get("items")
-    if items is not None and not isinstance(items, (Mapping, bool)):
-        raise ValueError(f"{where}: 'items' must be a schema.")
-    if isinstance(items, Mapping):
-        check_json_schema(items, where=f"{where}.items")
-    for keyword in ("anyOf", "oneOf", "allOf"):
+    if required is not None and not (
+        isinstance(required, list) and all(isinstance(r, str) for r in required)
+    ):
+        raise ValueError(f"{where}: 'required' must be a list of property names.")
+
+
+def _subschemas(schema: Mapping[str, Any], where: str) -> list[tuple[Any, str]]:
+    found: list[tuple[Any, str]] = []
+    for keyword in _SCHEMA_MAPS:
+        members = schema.get(keyword)
+        if members is None:
+            continue
+        if not isinstance(members, Mapping):
+            raise ValueError(f"{where}: {keyword!r} must be an object.")
+        found.extend((sub, f"{where}.{keyword}.{key}") for key, sub in members.items())
+    for keyword in _SCHEMA_LISTS:
         options = schema.get(keyword)
-        if options is not None:
-            if not isinstance(options, list):
-                raise ValueError(f"{where}: '{keyword}' must be a list of schemas.")
-            for position, option in enumerate(options):
-                check_json_schema(option, where=f"{where}.{keyword}[{position}]")
-    definitions = schema.get("$defs") or schema.get("definitions") or {}
-    if not isinstance(definitions, Mapping):
-        raise ValueError(f"{where}: '$defs' must be an object.")
-    for key, value in definitions.items():
-        check_json_schema(value, where=f"{where}.$defs.{key}")
+        if options is None:
+            continue
+        if not isinstance(options, list):
+            raise ValueError(f"{where}: {keyword!r} must be a list of schemas.")
+        found.extend((sub, f"{where}.{keyword}[{i}]") for i, sub in enumerate(options))
+    for keyword in _SCHEMA_VALUES:
+        value = schema.get(keyword)
+        if isinstance(value, list) and keyword == "items":
+            # Tuple-form items (drafts 4 to 2019-09): one schema per position.
+            found.extend(
+                (sub, f"{where}.{keyword}[{i}]") for i, sub in enumerate(value)
+            )
+        elif value is not None:
+            found.append((value, f"{where}.{keyword}"))
+    return found

@@ -28,21 +28,38 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
+from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
+from pydantic import (
+    AliasChoices,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import Self
 
+from langchain_provider._catalog import ModelInfo, alist_models, list_models
 from langchain_provider._chunks import (
     StreamState,
     final_generation_chunk,
     generation_chunk_from_chunk,
 )
-from langchain_provider._client import ChatCompletionsClient
+from langchain_provider._client import (
+    ChatCompletionsClient,
+    build_headers,
+    shared_async_client,
+    shared_sync_client,
+)
 from langchain_provider._messages import MODEL_PROVIDER, chat_result_from_response
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
+    check_model_kwargs,
+    check_parameter,
+    check_request,
     normalize_stop,
     validate_max_retries,
-    validate_params,
     validate_timeout,
 )
 from langchain_provider._profiles import profile_for
@@ -60,8 +77,22 @@ DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
 LIVE_HOST = "api.sambanova.ai"
 
 # Fields sent in the body when, and only when, the user set them: the server's
-# own defaults stay in force otherwise.
-_SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "max_tokens", "reasoning_effort")
+# own defaults stay in force otherwise. Each has its rule in _params.RULES.
+_SAMPLING_FIELDS = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "max_completion_tokens",
+    "n",
+    "seed",
+    "logprobs",
+    "top_logprobs",
+    "repetition_penalty",
+    "do_sample",
+    "chat_template_kwargs",
+    "reasoning_effort",
+)
 # Per-call options that configure the client or the stream: never body fields.
 _CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
 
@@ -81,25 +112,34 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
 
     Key init args — completion params:
         model: str
-            Model name, e.g. ``"Meta-Llama-3.3-70B-Instruct"``, ``"gpt-oss-120b"``.
+            Model name, e.g. ``"Meta-Llama-3.3-70B-Instruct"``, ``"gpt-oss-120b"``
+            (alias ``model_name``).
         temperature: float | None
-            Sampling temperature, 0 to 1.
+            Sampling temperature, 0 to 2.
         top_p: float | None
             Nucleus sampling mass, 0 to 1.
         top_k: int | None
             Sample among the k most likely tokens, 1 to 100.
         max_tokens: int | None
-            Most tokens to generate.
-        stop: list[str] | None
+            Most tokens to generate (also ``max_completion_tokens``).
+        stop: list[str] | str | None
             Up to four stop sequences.
+        n, seed, logprobs, top_logprobs, repetition_penalty, do_sample,
+        chat_template_kwargs, reasoning_effort:
+            The service's other parameters; see each field. Unset (None)
+            parameters are not sent. Unknown keywords go to ``model_kwargs``
+            with a warning.
 
     Key init args — client params:
         api_key: SecretStr | None
-            Read from ``SAMBANOVA_API_KEY`` when not given.
+            Read from ``SAMBANOVA_API_KEY`` when not given (alias
+            ``sambanova_api_key``).
         base_url: str
-            API root; ``SAMBANOVA_BASE_URL`` or ``https://api.sambanova.ai/v1``.
+            API root; ``SAMBANOVA_BASE_URL``, ``SAMBANOVA_API_BASE`` or
+            ``https://api.sambanova.ai/v1`` (alias ``sambanova_api_base``).
         timeout: float
-            Seconds to wait on connect and on each read (default 60).
+            Seconds to wait on connect and on each read (default 60; alias
+            ``request_timeout``).
         max_retries: int
             Retries on 408/409/429/5xx and connection failures (default 2).
 
@@ -213,46 +253,96 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         ``timing`` holds the metrics the server reported, whichever of its two
         namings it used; the aggregate of a stream carries the same.
 
+    Model catalog:
+        .. code-block:: python
+
+            llm.list_models()  # or: await llm.alist_models()
+            # [ModelInfo(id="DeepSeek-V3.2", context_length=32768,
+            #            max_completion_tokens=7168, price_per_input_token=4.5e-06,
+            #            price_per_output_token=1e-05, owned_by=...), ...]
+
     Errors:
         Server failures raise the typed errors of ``langchain_provider.errors``
         (each also a ``langchain_core.exceptions.Model*Error``); bad input
         raises ``ValueError`` before any request is sent.
     """
 
-    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+    model_config = ConfigDict(
+        populate_by_name=True, protected_namespaces=(), validate_assignment=True
+    )
 
-    model: str = DEFAULT_MODEL
-    """Name of the model to call, as the service lists it."""
+    model: str = Field(
+        default=DEFAULT_MODEL, validation_alias=AliasChoices("model", "model_name")
+    )
+    """Name of the model to call, as the service lists it (alias ``model_name``)."""
 
     api_key: SecretStr | None = Field(
-        default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None)
+        default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None),
+        validation_alias=AliasChoices("api_key", "sambanova_api_key"),
     )
     """SambaNova Cloud API key; read from ``SAMBANOVA_API_KEY`` when not given.
 
     Required for the live service; optional for other ``base_url`` targets."""
 
     base_url: str = Field(
-        default_factory=from_env("SAMBANOVA_BASE_URL", default=DEFAULT_BASE_URL)
+        default_factory=from_env(
+            ["SAMBANOVA_BASE_URL", "SAMBANOVA_API_BASE"], default=DEFAULT_BASE_URL
+        ),
+        validation_alias=AliasChoices("base_url", "sambanova_api_base"),
     )
-    """API root; requests go to ``{base_url}/chat/completions``."""
+    """API root; requests go to ``{base_url}/chat/completions``.
+
+    Alias ``sambanova_api_base``; read from ``SAMBANOVA_BASE_URL`` (or
+    ``SAMBANOVA_API_BASE``) when not given."""
+
+    # Body parameters: None (the default) means "unset, the server's default";
+    # each field's range is its rule in _params.RULES, checked on assignment too.
 
     temperature: float | None = None
-    """Sampling temperature, 0 to 1. Unset: the server's default."""
+    """Sampling temperature, 0 to 2."""
 
     top_p: float | None = None
-    """Nucleus sampling probability mass, 0 to 1. Unset: the server's default."""
+    """Nucleus sampling probability mass, 0 to 1."""
 
     top_k: int | None = None
     """Sample only among the ``top_k`` most likely tokens, 1 to 100."""
 
     max_tokens: int | None = None
-    """Most tokens to generate (at least 1). Unset: the server's default."""
+    """Most tokens to generate, at least 1."""
 
-    stop: list[str] | None = Field(default=None, alias="stop_sequences")
-    """Up to four sequences at which generation stops."""
+    max_completion_tokens: int | None = None
+    """Most tokens to generate, at least 1 (the newer name of ``max_tokens``)."""
+
+    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
+    """Up to four sequences at which generation stops (a string is one)."""
 
     reasoning_effort: str | None = None
-    """How hard reasoning models (gpt-oss) think before answering."""
+    """How hard reasoning models (gpt-oss) think: ``low``, ``medium``, ``high``."""
+
+    n: int | None = None
+    """Choices to generate, at least 1; ``invoke`` returns one generation per
+    choice. ``n > 1`` cannot stream and cannot be combined with tools."""
+
+    seed: int | None = None
+    """Seed for sampling, any whole number: the same seed, request and model
+    give the same answer where the service supports it."""
+
+    logprobs: bool | None = None
+    """Return the log probability of each output token (in
+    ``response_metadata["logprobs"]``)."""
+
+    top_logprobs: int | None = None
+    """Most likely alternatives returned per token, 0 to 20; needs ``logprobs``."""
+
+    repetition_penalty: float | None = None
+    """Penalty on repeated tokens, above 0 (1 is none, above 1 discourages)."""
+
+    do_sample: bool | None = None
+    """Sample (``True``) or decode deterministically (``False``)."""
+
+    chat_template_kwargs: dict[str, Any] | None = None
+    """Keyword arguments for the model's chat template, e.g.
+    ``{"enable_thinking": False}`` for models that think by default."""
 
     reasoning_in_history: ReasoningInHistory = "auto"
     """Which earlier assistant turns send their reasoning back to the model.
@@ -269,14 +359,20 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
     stream_usage: bool = True
     """Whether streams request and report usage and timing in their last chunk."""
 
-    timeout: float = 60.0
+    timeout: float = Field(
+        default=60.0, validation_alias=AliasChoices("timeout", "request_timeout")
+    )
     """Seconds to wait to connect and for each read or write (finite, never None)."""
 
     max_retries: int = Field(default=2, ge=0)
     """Retries after a 408, 409, 429, 5xx or connection failure (0 disables)."""
 
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Extra body fields sent with every request (e.g. ``{"n": 1}``)."""
+    """Extra body fields sent with every request (e.g. ``{"logit_bias": {...}}``).
+
+    Unknown constructor keywords land here, with a warning naming them. A
+    declared field, or ``messages``/``stream``/``stream_options``, is refused;
+    a ``None`` value is not sent."""
 
     default_headers: dict[str, str] | None = None
     """Extra HTTP headers sent with every request."""
@@ -300,15 +396,44 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         validate_timeout(value)
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _build_extra(cls, values: Any) -> Any:
+        # Unknown keywords go to model_kwargs with a warning naming them, as
+        # ChatOpenAI does; a declared field inside model_kwargs is refused.
+        if not isinstance(values, dict):
+            return values
+        # On assignment (validate_assignment) pydantic passes the instance's
+        # __dict__, which also holds cached properties such as core's
+        # `_serialized`: underscored names are never body fields.
+        names = _field_names(cls) | {k for k in values if k.startswith("_")}
+        # A copy: the helper adds to model_kwargs in place, and the dict is the
+        # caller's. Checked first: the helper only warns about declared fields.
+        model_kwargs = dict(values.get("model_kwargs") or {})
+        check_model_kwargs(model_kwargs, _field_names(cls))
+        return _build_model_kwargs({**values, "model_kwargs": model_kwargs}, names)
+
+    @field_validator(*_SAMPLING_FIELDS, "stop", mode="before")
+    @classmethod
+    def _check_parameter(cls, value: Any, info: ValidationInfo) -> Any:
+        # Before pydantic's own coercion, so the message names the range.
+        check_parameter(info.field_name or "", value)
+        return value
+
+    @field_validator("model_kwargs", mode="after")
+    @classmethod
+    def _check_model_kwargs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        check_model_kwargs(value, _field_names(cls))
+        return value
+
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
-        validate_params(
-            {name: getattr(self, name) for name in (*_SAMPLING_FIELDS, "stop")}
-        )
-        overlap = set(self.model_kwargs) & set(type(self).model_fields)
-        if overlap:
+        # With validate_assignment this also runs after each assignment.
+        check_request(self._default_params, stream=False)
+        if self.streaming and (self.n or 1) > 1:
             raise ValueError(
-                f"Set {sorted(overlap)} as ChatSambaNova fields, not in model_kwargs."
+                f"streaming=True cannot go with n={self.n}: a LangChain stream "
+                "is one message."
             )
         # An empty key (SAMBANOVA_API_KEY= in a .env file) is as missing as none.
         has_key = self.api_key is not None and self.api_key.get_secret_value()
@@ -322,6 +447,11 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
 
     def _resolve_model_profile(self) -> Any:
         return profile_for(self.model)
+
+    @property
+    def model_name(self) -> str:
+        """The model's name (the vendor package's spelling of ``model``)."""
+        return self.model
 
     # -- LangChain metadata ------------------------------------------------
 
@@ -355,7 +485,10 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         stop = normalize_stop(self.stop)
         if stop:
             params["stop"] = stop
-        return {**params, **self.model_kwargs}
+        for name, value in self.model_kwargs.items():
+            if value is not None:  # None means unset here too
+                params[name] = value
+        return params
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -379,9 +512,9 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         max_tokens = kwargs.get("max_tokens", self.max_tokens)
         if max_tokens is not None:
             params["ls_max_tokens"] = max_tokens
-        stop = stop or kwargs.get("stop") or self.stop
-        if stop:
-            params["ls_stop"] = [stop] if isinstance(stop, str) else list(stop)
+        given: Any = stop or kwargs.get("stop") or self.stop
+        if given:
+            params["ls_stop"] = [given] if isinstance(given, str) else list(given)
         return params
 
     def _combine_llm_outputs(self, llm_outputs: list[dict | None]) -> dict:
@@ -444,6 +577,41 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
             ),
         )
 
+    # -- model catalog ---------------------------------------------------------
+
+    def list_models(self) -> list[ModelInfo]:
+        """List the models the service offers (``GET {base_url}/models``).
+
+        Returns:
+            One `ModelInfo` per model: id, context length, most completion
+            tokens, and price per input and output token when the service
+            gives them.
+
+        Raises:
+            SambaNovaError: The package's typed error for a failed request or
+                an unreadable answer.
+        """
+        client = self.http_client or shared_sync_client(self.timeout)
+        return list_models(client, self.base_url, self._catalog_headers(), self.timeout)
+
+    async def alist_models(self) -> list[ModelInfo]:
+        """Async `list_models`.
+
+        Returns:
+            One `ModelInfo` per model the service offers.
+
+        Raises:
+            SambaNovaError: The package's typed error for a failed request or
+                an unreadable answer.
+        """
+        client = self.http_async_client or shared_async_client(self.timeout)
+        return await alist_models(
+            client, self.base_url, self._catalog_headers(), self.timeout
+        )
+
+    def _catalog_headers(self) -> dict[str, str]:
+        return build_headers(self.api_key, self.default_headers, stream=False)
+
     # -- generation ------------------------------------------------------------
 
     def _prepare_call(
@@ -460,7 +628,9 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         ``_generate`` and ``_stream``); ``stream_usage``, ``timeout`` and
         ``max_retries`` override the instance's for this call only.
         """
-        options = {name: kwargs.pop(name) for name in _CALL_OPTIONS if name in kwargs}
+        # None means "the model's setting" here too, as for body fields.
+        popped = {name: kwargs.pop(name, None) for name in _CALL_OPTIONS}
+        options = {name: value for name, value in popped.items() if value is not None}
         timeout = options.get("timeout", self.timeout)
         max_retries = options.get("max_retries", self.max_retries)
         validate_timeout(timeout)
@@ -635,3 +805,13 @@ def _mark_provider(chunk: ChatGenerationChunk) -> None:
     on its own; other streams name it once, in the finish chunk.
     """
     chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER
+
+
+def _field_names(cls: type[BaseChatModel]) -> set[str]:
+    """Field names of ``cls`` with every alias they accept."""
+    names = get_pydantic_field_names(cls)
+    for field in cls.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(choice for choice in alias.choices if isinstance(choice, str))
+    return names

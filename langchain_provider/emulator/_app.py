@@ -18,9 +18,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from ._catalog import models_body
 from ._errors import ApiError
 from ._model import Reply, respond
 from ._render import ChunkRenderer, completion_body, error_body, new_id
+from ._sampling import combined_usage_reply, reply_choices
 from ._script import ScriptItem
 from ._state import EmulatorState, RecordedRequest
 from ._stream import EventStream, StreamPlan, TruncatedResponse, install_log_filter
@@ -53,12 +55,13 @@ def build_app(state: EmulatorState) -> Starlette:
                 return error_response(item.error)
             prompt_tokens = validate_request(body, state.config)
             reply = respond(body, prompt_tokens, item.reply if item else None)
+            replies = reply_choices(body, reply)
         except ApiError as error:
             return error_response(error)
         timeline.begin()
         if body.get("stream"):
-            return _stream(body, reply, timeline, item, state)
-        return await _complete(body, reply, timeline, item, state)
+            return _stream(body, replies, timeline, item, state)
+        return await _complete(body, replies, timeline, item, state)
 
     async def models(request: Request) -> Response:
         await _record(request, state)
@@ -66,11 +69,7 @@ def build_app(state: EmulatorState) -> Starlette:
             _check_api_key(request, state.config.api_key)
         except ApiError as error:
             return error_response(error)
-        data = [
-            {"id": name, "object": "model", "owned_by": "emulator"}
-            for name in state.config.model_names()
-        ]
-        return Response(json.dumps({"object": "list", "data": data}), media_type=_JSON)
+        return Response(models_body(state.config), media_type=_JSON)
 
     async def not_found(request: Request) -> Response:
         await _record(request, state)
@@ -125,7 +124,7 @@ def _check_api_key(request: Request, api_key: str | None) -> None:
 
 def _stream(
     body: dict[str, Any],
-    reply: Reply,
+    replies: list[Reply],
     timeline: Timeline,
     item: ScriptItem | None,
     state: EmulatorState,
@@ -134,7 +133,7 @@ def _stream(
     options = body.get("stream_options") or {}
     plan = StreamPlan(
         renderer=ChunkRenderer(new_id(), body["model"], int(timeline.wall)),
-        reply=reply,
+        reply=replies[0],
         timeline=timeline,
         include_usage=bool(options.get("include_usage")),
         fault=item.stream_fault if item else None,
@@ -144,18 +143,20 @@ def _stream(
         tokens_per_chunk=config.tokens_per_chunk,
         naming=config.timing_naming,
         placement=config.reference_placement,
+        choices=replies if len(replies) > 1 or body.get("logprobs") else None,
     )
     return EventStream(plan, state)
 
 
 async def _complete(
     body: dict[str, Any],
-    reply: Reply,
+    replies: list[Reply],
     timeline: Timeline,
     item: ScriptItem | None,
     state: EmulatorState,
 ) -> Response | ASGIApp:
     config = state.config
+    reply = combined_usage_reply(replies)
     fault = item.stream_fault if item else None
     pacer = Pacer(config.time_to_first_token, config.tokens_per_second, timeline.start)
     last = max(reply.completion_tokens - 1, 0)
@@ -179,7 +180,7 @@ async def _complete(
         new_id(),
         body["model"],
         timeline.wall,
-        reply,
+        replies,
         usage,
         tool_call_style=config.tool_call_style,
         naming=config.timing_naming,

@@ -62,6 +62,8 @@ class Reply:
         completion_tokens: Tokens of the reply (reasoning and tool calls too).
         reasoning_tokens: The reasoning's share of `completion_tokens`.
         forced_chunks: `content_pieces` are scripted stream chunks, not tokens.
+        logprobs: One log-probability entry per content piece, when asked
+            (set by `_sampling.reply_choices`).
     """
 
     content_pieces: list[str]
@@ -72,6 +74,7 @@ class Reply:
     completion_tokens: int = 0
     reasoning_tokens: int = 0
     forced_chunks: bool = False
+    logprobs: list[dict[str, Any]] | None = None
 
     @property
     def content(self) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ._errors import ApiError
@@ -55,7 +55,7 @@ def completion_body(
     completion_id: str,
     model: str,
     created: float,
-    reply: Reply,
+    replies: Sequence[Reply],
     usage: dict[str, Any],
     *,
     tool_call_style: str,
@@ -68,12 +68,28 @@ def completion_body(
         completion_id: The completion's id.
         model: The requested model.
         created: ``time.time()`` at the request; sent as a float.
-        reply: The reply.
+        replies: The choices, in order (one unless the request asked for ``n``).
         usage: The measured usage fields.
         tool_call_style: With ``"whole_object_args"``, arguments are objects.
         naming: ``"usage"`` or ``"reference"``.
         placement: ``"usage"`` or ``"top_level"``.
     """
+    body: dict[str, Any] = {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "system_fingerprint": SYSTEM_FINGERPRINT,
+        "choices": [
+            _choice(reply, index, tool_call_style)
+            for index, reply in enumerate(replies)
+        ],
+    }
+    place_usage(body, usage, naming, placement)
+    return _dumps(body).encode()
+
+
+def _choice(reply: Reply, index: int, tool_call_style: str) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": reply.content}
     if reply.reasoning_pieces:
         message["reasoning"] = reply.reasoning
@@ -82,23 +98,21 @@ def completion_body(
         message["tool_calls"] = [
             _whole_call(c, None, as_object) for c in reply.tool_calls
         ]
-    body: dict[str, Any] = {
-        "id": completion_id,
-        "object": "chat.completion",
-        "created": created,
-        "model": model,
-        "system_fingerprint": SYSTEM_FINGERPRINT,
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": reply.finish_reason,
-                "logprobs": None,
-                "message": message,
-            }
-        ],
+    return {
+        "index": index,
+        "finish_reason": reply.finish_reason,
+        "logprobs": logprobs_object(reply.logprobs),
+        "message": message,
     }
-    place_usage(body, usage, naming, placement)
-    return _dumps(body).encode()
+
+
+def logprobs_object(entries: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """The ``logprobs`` of a choice: ``{"content": [...]}``, or None when not asked.
+
+    Args:
+        entries: The log-probability entries of the tokens concerned.
+    """
+    return None if entries is None else {"content": entries}
 
 
 def error_body(error: ApiError) -> bytes:
@@ -127,6 +141,9 @@ def error_event(error: dict[str, Any], style: str) -> bytes:
     return b"event: error\n" + data if style == "event" else data
 
 
+_NULL_TAIL = b',"finish_reason":null,"logprobs":null}]}\n\n'
+
+
 class ChunkRenderer:
     """Renders the ``data:`` events of one stream.
 
@@ -144,26 +161,43 @@ class ChunkRenderer:
             "model": model,
             "system_fingerprint": SYSTEM_FINGERPRINT,
         }
-        head = _dumps(self._base)[:-1]
-        self._open = f'data: {head},"choices":[{{"index":0,"delta":'.encode()
+        self._head = _dumps(self._base)[:-1]
+        self._open = self._opening(0)
 
-    def delta(self, delta: dict[str, Any]) -> bytes:
+    def _opening(self, index: int) -> bytes:
+        return f'data: {self._head},"choices":[{{"index":{index},"delta":'.encode()
+
+    def delta(
+        self,
+        delta: dict[str, Any],
+        index: int = 0,
+        logprobs: list[dict[str, Any]] | None = None,
+    ) -> bytes:
         """Render a chunk carrying a delta, with finish_reason null.
 
         Args:
             delta: The ``delta`` object.
+            index: The choice it belongs to.
+            logprobs: Log-probability entries of the tokens it carries.
         """
-        tail = b',"finish_reason":null,"logprobs":null}]}\n\n'
-        return self._open + _dumps(delta).encode() + tail
+        opening = self._open if index == 0 else self._opening(index)
+        if logprobs is None:
+            tail = _NULL_TAIL
+        else:
+            rendered = _dumps(logprobs_object(logprobs))
+            tail = f',"finish_reason":null,"logprobs":{rendered}}}]}}\n\n'.encode()
+        return opening + _dumps(delta).encode() + tail
 
-    def finish(self, finish_reason: str) -> bytes:
+    def finish(self, finish_reason: str, index: int = 0) -> bytes:
         """Render the final choice chunk: empty content and the finish reason.
 
         Args:
             finish_reason: ``stop``, ``length`` or ``tool_calls``.
+            index: The choice it ends.
         """
+        opening = self._open if index == 0 else self._opening(index)
         tail = f',"finish_reason":"{finish_reason}","logprobs":null}}]}}\n\n'
-        return self._open + b'{"content":""}' + tail.encode()
+        return opening + b'{"content":""}' + tail.encode()
 
     def usage(self, fields: dict[str, Any], naming: str, placement: str) -> bytes:
         """Render the usage chunk (``choices`` empty).

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from ._model import Reply
 from ._render import DONE, MALFORMED, ChunkRenderer, error_event, stream_deltas
+from ._sampling import combined_usage_reply
 from ._script import StreamFault
 from ._state import EmulatorState
 from ._timing import Pacer, Timeline
@@ -64,6 +66,8 @@ class StreamPlan:
         tokens_per_chunk: Tokens per delta.
         naming: Usage naming.
         placement: Usage placement.
+        choices: All the choices (`reply` first) when the request asked for
+            ``n`` or ``logprobs``; None streams `reply` alone.
     """
 
     renderer: ChunkRenderer
@@ -77,6 +81,7 @@ class StreamPlan:
     tokens_per_chunk: int
     naming: str
     placement: str
+    choices: list[Reply] | None = None
 
 
 class EventStream:
@@ -154,15 +159,36 @@ class EventStream:
         """Yield each event with the index of its last token (None: no tokens)."""
         plan = self._plan
         renderer = plan.renderer
-        for delta, token_index in stream_deltas(
-            plan.reply, plan.tool_call_style, plan.tokens_per_chunk
-        ):
-            yield renderer.delta(delta), token_index
-        yield renderer.finish(plan.reply.finish_reason), None
+        replies = plan.choices or [plan.reply]
+        for index, reply in enumerate(replies):
+            yield from self._choice_events(reply, index)
         if plan.include_usage:
             # Rendered only now, after the last token went out, so it is measured.
-            usage = plan.timeline.usage(plan.reply, plan.naming)
+            usage = plan.timeline.usage(combined_usage_reply(replies), plan.naming)
             yield renderer.usage(usage, plan.naming, plan.placement), None
+
+    def _choice_events(
+        self, reply: Reply, index: int
+    ) -> Iterator[tuple[bytes, int | None]]:
+        """One choice's deltas (with their log probabilities), then its finish."""
+        plan = self._plan
+        renderer = plan.renderer
+        deltas = stream_deltas(reply, plan.tool_call_style, plan.tokens_per_chunk)
+        if reply.logprobs is None and index == 0:  # the usual case, kept lean
+            for delta, token_index in deltas:
+                yield renderer.delta(delta), token_index
+            yield renderer.finish(reply.finish_reason), None
+            return
+        per_chunk = 1 if reply.forced_chunks else plan.tokens_per_chunk
+        position = 0  # content pieces sent so far, to pick their logprobs
+        for delta, token_index in deltas:
+            entries = None
+            if reply.logprobs is not None and "content" in delta:
+                taken = min(per_chunk, len(reply.content_pieces) - position)
+                entries = reply.logprobs[position : position + taken]
+                position += taken
+            yield renderer.delta(delta, index, entries), token_index
+        yield renderer.finish(reply.finish_reason, index), None
 
     async def _break(self, send: Send, fault: StreamFault) -> bool:
         if fault.kind == "cut":

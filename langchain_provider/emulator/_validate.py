@@ -1,12 +1,17 @@
 """Request validation, answering like the service: 400s naming the field at fault.
 
-Ranges follow the published reference page (temperature and top_p 0 to 1,
-top_k 1 to 100, at most four stop sequences); the rest follows wire-format.md
+Ranges follow the service where it is newer than the reference page
+(temperature 0 to 2, as the vendor SDK documents), and the reference page
+otherwise (top_p 0 to 1, top_k 1 to 100, at most four stop sequences); the
+SDK's parameter types add ``seed``, ``logprobs``, ``top_logprobs`` (0 to 20,
+needs ``logprobs``), ``n``, ``max_completion_tokens``, ``repetition_penalty``,
+``do_sample`` and ``chat_template_kwargs``. The rest follows wire-format.md
 (base64 data URLs only, at most 5 images, no ``n > 1`` with tools).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -53,11 +58,11 @@ def validate_request(body: Any, config: EmulatorConfig) -> int:
             code="model_not_found",
         )
     messages = _check_messages(body.get("messages"))
-    _check_number(body, "temperature", 0, 1)
+    _check_number(body, "temperature", 0, 2)
     _check_number(body, "top_p", 0, 1)
     _check_integer(body, "top_k", 1, 100)
     _check_integer(body, "max_tokens", 1, None)
-    _check_integer(body, "n", 1, None)
+    _check_sampling(body)
     _check_stop(body.get("stop"))
     _check_type(body, "stream", bool, "a boolean")
     _check_type(body, "stream_options", dict, "an object")
@@ -200,6 +205,34 @@ def _check_integer(body: dict[str, Any], name: str, low: int, high: int | None) 
             f"`{name}` must be {allowed}; got {value}.",
             name,
             "integer_above_max_value",
+        )
+
+
+def _check_sampling(body: dict[str, Any]) -> None:
+    """The parameters the vendor SDK added to the reference page's."""
+    _check_integer(body, "n", 1, None)
+    _check_integer(body, "max_completion_tokens", 1, None)
+    _check_integer(body, "seed", -(2**63), 2**63 - 1)
+    _check_integer(body, "top_logprobs", 0, 20)
+    _check_number(body, "frequency_penalty", -2, 2)
+    _check_number(body, "presence_penalty", -2, 2)
+    _check_type(body, "logprobs", bool, "a boolean")
+    _check_type(body, "do_sample", bool, "a boolean")
+    _check_type(body, "chat_template_kwargs", dict, "an object")
+    penalty = body.get("repetition_penalty")
+    if penalty is not None:
+        _check_number(body, "repetition_penalty", 0, math.inf)
+        if penalty == 0:
+            raise invalid(
+                "`repetition_penalty` must be greater than 0; got 0.",
+                "repetition_penalty",
+                "decimal_below_min_value",
+            )
+    if body.get("top_logprobs") is not None and body.get("logprobs") is not True:
+        raise invalid(
+            "`logprobs` must be true when `top_logprobs` is used.",
+            "top_logprobs",
+            "invalid_value",
         )
 
 

@@ -37,7 +37,7 @@ def test_notebook_executes_against_the_emulator(monkeypatch, tmp_path):
         for o in outputs
     )
     assert "Target: http://127.0.0.1:" in text
-    assert "temperature must be from 0 to 1" in text
+    assert "temperature must be a number from 0 to 2" in text
     assert "'name': 'GetWeather'" in text
     assert "391" in text  # the agent ran the real multiply tool
     assert "throughput_after_first_token" in text

@@ -14,7 +14,7 @@ TOOL = {"type": "function", "function": {"name": "f", "parameters": {}}}
 
 CASES = [
     # (id, body, status, param, code)
-    ("temperature high", chat_body(temperature=1.5), 400, "temperature",
+    ("temperature high", chat_body(temperature=2.01), 400, "temperature",
      "decimal_above_max_value"),
     ("temperature low", chat_body(temperature=-0.1), 400, "temperature",
      "decimal_below_min_value"),
@@ -47,7 +47,44 @@ CASES = [
      "invalid_value"),
     ("response_format", chat_body(response_format={"type": "yaml"}), 400,
      "response_format", "invalid_value"),
+    ("n zero", chat_body(n=0), 400, "n", "integer_below_min_value"),
+    ("seed type", chat_body(seed=1.5), 400, "seed", "invalid_type"),
+    ("logprobs type", chat_body(logprobs="yes"), 400, "logprobs", "invalid_type"),
+    ("top_logprobs high", chat_body(logprobs=True, top_logprobs=21), 400,
+     "top_logprobs", "integer_above_max_value"),
+    ("top_logprobs low", chat_body(logprobs=True, top_logprobs=-1), 400,
+     "top_logprobs", "integer_below_min_value"),
+    ("top_logprobs alone", chat_body(top_logprobs=2), 400, "top_logprobs",
+     "invalid_value"),
+    ("max_completion_tokens", chat_body(max_completion_tokens=0), 400,
+     "max_completion_tokens", "integer_below_min_value"),
+    ("repetition_penalty zero", chat_body(repetition_penalty=0), 400,
+     "repetition_penalty", "decimal_below_min_value"),
+    ("do_sample type", chat_body(do_sample=1), 400, "do_sample", "invalid_type"),
+    ("chat_template_kwargs type", chat_body(chat_template_kwargs=[1]), 400,
+     "chat_template_kwargs", "invalid_type"),
+    ("frequency_penalty high", chat_body(frequency_penalty=2.5), 400,
+     "frequency_penalty", "decimal_above_max_value"),
 ]  # fmt: skip
+
+ACCEPTED = [
+    ("temperature top", chat_body(temperature=2)),
+    ("temperature bottom", chat_body(temperature=0)),
+    ("top_logprobs ends", chat_body(logprobs=True, top_logprobs=20)),
+    ("top_logprobs zero", chat_body(logprobs=True, top_logprobs=0)),
+    ("all new parameters", chat_body(
+        seed=7, n=1, max_completion_tokens=1, repetition_penalty=1.2,
+        do_sample=False, chat_template_kwargs={"enable_thinking": False},
+        frequency_penalty=-2, presence_penalty=2)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "body", [case[1] for case in ACCEPTED], ids=[case[0] for case in ACCEPTED]
+)
+def test_documented_ends_of_each_range_are_accepted(emu, client, body):
+    response = post(client, emu, body)
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize(
@@ -72,8 +109,8 @@ def test_invalid_requests_are_rejected_like_the_service(
 
 
 def test_range_errors_name_the_allowed_range(emu, client):
-    error = post(client, emu, chat_body(temperature=1.5)).json()["error"]
-    assert "between 0 and 1" in error["message"]
+    error = post(client, emu, chat_body(temperature=2.5)).json()["error"]
+    assert "between 0 and 2" in error["message"]
     error = post(client, emu, chat_body(top_k=500)).json()["error"]
     assert "between 1 and 100" in error["message"]
 

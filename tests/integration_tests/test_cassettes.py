@@ -147,11 +147,14 @@ def test_structured_output(model: ChatSambaNova, vcr: Any) -> None:
 
 
 def test_error_400(model: ChatSambaNova, vcr: Any) -> None:
-    # The service rejects n > 1 together with tools; the client leaves n alone.
     llm = model.bind_tools([get_weather])
-
-    with pytest.raises(InvalidRequestError) as caught:
+    # The service rejects n > 1 together with tools: refused before sending.
+    with pytest.raises(ValueError, match="n=2 cannot be combined with tools"):
         llm.invoke("What is the weather in Paris?", n=2)
+    # A response_format type the service does not know: the client leaves
+    # response_format to the server, which answers 400.
+    with pytest.raises(InvalidRequestError) as caught:
+        llm.invoke("What is the weather in Paris?", response_format={"type": "yaml"})
 
     assert caught.value.status_code == 400
     assert caught.value.message

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import warnings
 from typing import Any
 
 import httpx
@@ -58,7 +59,7 @@ def test_set_params_are_sent() -> None:
         max_tokens=256,
         stop=["END"],
         reasoning_effort="high",
-        model_kwargs={"seed": 7},
+        model_kwargs={"logit_bias": {"1": 2}},
     )
     model.invoke("hi")
     body = server.body
@@ -70,7 +71,7 @@ def test_set_params_are_sent() -> None:
         "max_tokens": 256,
         "stop": ["END"],
         "reasoning_effort": "high",
-        "seed": 7,
+        "logit_bias": {"1": 2},
     }
 
 
@@ -120,13 +121,24 @@ def test_stream_options_only_on_streams() -> None:
     assert server.body["stream_options"] == {"include_usage": True}
 
 
-def test_constructor_stream_options_do_not_leak_into_plain_requests() -> None:
-    # The vendor integration sent stream_options without stream: a 400.
-    model, server = make_model(model_kwargs={"stream_options": {"include_usage": True}})
-    assert "stream_options" not in model._build_request_body(HI)
+@pytest.mark.parametrize("key", ["messages", "stream", "stream_options"])
+def test_reserved_body_keys_in_model_kwargs_are_refused(key: str) -> None:
+    # They used to be silently replaced (and the vendor integration sent
+    # stream_options without stream: a 400).
+    with pytest.raises(ValueError, match=f"model_kwargs may not set \\['{key}'\\]"):
+        ChatSambaNova(api_key=API_KEY, model_kwargs={key: True})
+    model, server = make_model()
+    with pytest.raises(ValueError, match="model_kwargs may not set"):
+        model.model_kwargs = {key: True}
     model.invoke("hi")
-    assert "stream_options" not in server.body
-    assert "stream" not in server.body
+    assert key not in server.body or key == "messages"
+
+
+def test_stream_options_per_call_are_refused() -> None:
+    model, server = make_model()
+    with pytest.raises(ValueError, match="cannot be passed per call"):
+        model.invoke("hi", stream_options={"include_usage": True})
+    assert server.calls == 0
 
 
 def test_stream_usage_false_omits_stream_options() -> None:
@@ -185,15 +197,40 @@ def test_text_only_list_content_is_a_string_on_the_wire() -> None:
 # ---------------------------------------------------------------------------
 
 BAD_PARAMS = [
-    pytest.param({"temperature": 1.5}, "temperature.*0 to 1", id="temperature>1"),
-    pytest.param({"temperature": -0.1}, "temperature.*0 to 1", id="temperature<0"),
+    pytest.param({"temperature": 2.01}, "temperature.*0 to 2", id="temperature>2"),
+    pytest.param({"temperature": -0.1}, "temperature.*0 to 2", id="temperature<0"),
     pytest.param({"temperature": math.nan}, "temperature", id="temperature nan"),
     pytest.param({"top_p": 1.01}, "top_p.*0 to 1", id="top_p>1"),
     pytest.param({"top_p": -1}, "top_p.*0 to 1", id="top_p<0"),
     pytest.param({"top_k": 0}, "top_k.*1 to 100", id="top_k<1"),
     pytest.param({"top_k": 101}, "top_k.*1 to 100", id="top_k>100"),
-    pytest.param({"max_tokens": 0}, "max_tokens.*at least 1", id="max_tokens<1"),
+    pytest.param({"max_tokens": 0}, "max_tokens.*>= 1", id="max_tokens<1"),
     pytest.param({"stop": ["a", "b", "c", "d", "e"]}, "stop.*at most 4", id="5 stops"),
+    pytest.param({"n": 0}, "n must be a whole number >= 1", id="n<1"),
+    pytest.param(
+        {"top_logprobs": 21, "logprobs": True},
+        "top_logprobs.*0 to 20",
+        id="top_logprobs>20",
+    ),
+    pytest.param({"top_logprobs": 2}, "top_logprobs needs logprobs", id="no logprobs"),
+    pytest.param({"logprobs": 1}, "logprobs must be true or false", id="logprobs=1"),
+    pytest.param({"seed": 1.5}, "seed must be a whole number", id="seed=1.5"),
+    pytest.param(
+        {"repetition_penalty": 0}, "repetition_penalty.*> 0", id="repetition_penalty=0"
+    ),
+    pytest.param(
+        {"max_completion_tokens": 0},
+        "max_completion_tokens.*>= 1",
+        id="max_completion_tokens<1",
+    ),
+    pytest.param(
+        {"do_sample": "yes"}, "do_sample must be true or false", id="do_sample str"
+    ),
+    pytest.param(
+        {"chat_template_kwargs": {1: True}},
+        "chat_template_kwargs",
+        id="chat_template_kwargs key",
+    ),
 ]
 
 
@@ -544,3 +581,205 @@ def test_system_message_first() -> None:
     model, server = make_model()
     model.invoke([SystemMessage("sys"), HumanMessage("hi")])
     assert [m["role"] for m in server.body["messages"]] == ["system", "user"]
+
+
+# ---------------------------------------------------------------------------
+# Per-call options and LangChain's own switches (a ``stream=`` keyword,
+# ``disable_streaming``, per-call ``stream_usage``/``timeout``/``max_retries``)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_stream_keyword_routes_the_call_and_never_reaches_the_body(stream):
+    reply = sse_reply(text_chunks("Hi")) if stream else json_reply(completion("Hi"))
+    model, server = make_model(reply)
+    assert model.invoke("hi", stream=stream).content == "Hi"
+    assert server.body.get("stream", False) is stream
+
+
+async def test_stream_keyword_async():
+    model, server = make_model(sse_reply(text_chunks("Hi")))
+    assert (await model.ainvoke("hi", stream=True)).content == "Hi"
+    assert server.body["stream"] is True
+
+
+def test_bound_stream_false_overrides_streaming_true():
+    model, server = make_model(json_reply(completion("Hi")), streaming=True)
+    assert model.bind(stream=False).invoke("hi").content == "Hi"
+    assert "stream" not in server.body
+
+
+@pytest.mark.parametrize("disable", [True, "tool_calling"])
+def test_disable_streaming_is_honoured(disable):
+    model, server = make_model(
+        json_reply(completion("Hi")), streaming=True, disable_streaming=disable
+    )
+    runnable = model.bind_tools([_add]) if disable == "tool_calling" else model
+    assert runnable.invoke("hi").content == "Hi"
+    assert "stream" not in server.body
+
+
+def _add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+def test_streaming_true_still_streams_invoke():
+    model, server = make_model(sse_reply(text_chunks("Hel", "lo")), streaming=True)
+    assert model.invoke("hi").content == "Hello"
+    assert server.body["stream"] is True
+
+
+def test_per_call_stream_usage_false_omits_stream_options():
+    model, server = make_model(sse_reply(text_chunks("Hi")))
+    list(model.stream("hi", stream_usage=False))
+    assert "stream_options" not in server.body
+    assert "stream_usage" not in server.body
+
+
+def test_per_call_timeout_and_max_retries_configure_the_client_not_the_body():
+    model, server = make_model(error_reply(503), max_retries=2)
+    with pytest.raises(Exception, match="503"):
+        model.invoke("hi", max_retries=0, timeout=5)
+    assert server.calls == 1  # the per-call max_retries=0 was honoured
+    assert "timeout" not in server.bodies[0] and "max_retries" not in server.bodies[0]
+    assert server.requests[0].extensions["timeout"]["read"] == 5
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("timeout", 0, "timeout must be a finite number"),
+        ("max_retries", -1, "max_retries must be a whole number"),
+    ],
+)
+def test_bad_per_call_options_send_nothing(option, value, message):
+    model, server = make_model()
+    with pytest.raises(ValueError, match=message):
+        model.invoke("hi", **{option: value})
+    assert server.calls == 0
+
+
+def test_injected_client_timeout_is_replaced_by_the_models():
+    # Documented behaviour: the model's timeout applies to every request.
+    seen = []
+    transport = httpx.MockTransport(
+        lambda request: (
+            seen.append(request.extensions["timeout"])
+            or httpx.Response(200, json=completion("Hi"))
+        )
+    )
+    model = ChatSambaNova(
+        api_key="k",
+        timeout=7,
+        http_client=httpx.Client(transport=transport, timeout=httpx.Timeout(300)),
+    )
+    model.invoke("hi")
+    assert seen[0]["read"] == 7
+
+
+# ---------------------------------------------------------------------------
+# The vendor package's names, and a constructor that never silently ignores
+# ---------------------------------------------------------------------------
+
+
+def test_vendor_aliases() -> None:
+    model = ChatSambaNova(
+        model_name="gpt-oss-120b",
+        sambanova_api_key="vendor-key",
+        sambanova_api_base="http://localhost:9/v1",
+        request_timeout=12,
+    )
+    assert model.model == model.model_name == "gpt-oss-120b"
+    assert model.api_key is not None
+    assert model.api_key.get_secret_value() == "vendor-key"
+    assert model.base_url == "http://localhost:9/v1"
+    assert model.timeout == 12
+    assert model.model_kwargs == {}
+
+
+def test_model_name_reads_the_model_after_assignment() -> None:
+    model = ChatSambaNova(api_key=API_KEY)
+    model.model = "DeepSeek-V3.1"
+    assert model.model_name == "DeepSeek-V3.1"
+
+
+def test_sambanova_api_base_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMBANOVA_API_BASE", "http://api-base.test/v1")
+    assert ChatSambaNova().base_url == "http://api-base.test/v1"
+    # The package's own variable wins when both are set.
+    monkeypatch.setenv("SAMBANOVA_BASE_URL", "http://base-url.test/v1")
+    assert ChatSambaNova().base_url == "http://base-url.test/v1"
+
+
+def test_unknown_keywords_are_sent_with_a_warning() -> None:
+    with pytest.warns(UserWarning, match="temprature was transferred to model_kwargs"):
+        model, server = make_model(temprature=0)
+    model.invoke("hi")
+    assert server.body["temprature"] == 0
+
+
+def test_assignments_are_validated_like_constructor_arguments() -> None:
+    model, server = make_model()
+    with pytest.raises(ValueError, match="temperature must be a number from 0 to 2"):
+        model.temperature = 7
+    with pytest.raises(ValueError, match="Set \\['top_k'\\] as ChatSambaNova fields"):
+        model.model_kwargs = {"top_k": 5}
+    with pytest.raises(ValueError, match="top_logprobs needs logprobs=True"):
+        model.top_logprobs = 3
+    model.logprobs = True
+    model.top_logprobs = 3
+    model.invoke("hi")
+    assert server.body["logprobs"] is True and server.body["top_logprobs"] == 3
+
+
+def test_streaming_true_with_n_above_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="streaming=True cannot go with n=2"):
+        ChatSambaNova(api_key=API_KEY, streaming=True, n=2)
+
+
+def test_new_service_parameters_are_sent() -> None:
+    model, server = make_model(
+        seed=42,
+        logprobs=True,
+        top_logprobs=20,
+        n=1,
+        max_completion_tokens=99,
+        repetition_penalty=1.1,
+        do_sample=False,
+        chat_template_kwargs={"enable_thinking": False},
+    )
+    model.invoke("hi")
+    assert {k: v for k, v in server.body.items() if k not in ("messages", "model")} == {
+        "seed": 42,
+        "logprobs": True,
+        "top_logprobs": 20,
+        "n": 1,
+        "max_completion_tokens": 99,
+        "repetition_penalty": 1.1,
+        "do_sample": False,
+        "chat_template_kwargs": {"enable_thinking": False},
+    }
+
+
+def test_assignment_after_a_call_sends_no_cached_attribute() -> None:
+    # Core caches `_serialized` in the instance's __dict__ on the first call;
+    # re-validating an assignment must not mistake it for an unknown keyword.
+    model, server = make_model()
+    model.invoke("hi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.temperature = 0.5
+    model.invoke("hi")
+    assert model.model_kwargs == {}
+    assert not [k for k in server.bodies[-1] if k.startswith("_")]
+
+
+def test_per_call_none_client_options_mean_the_models_settings() -> None:
+    # Issue 9.18: timeout=None / max_retries=None used to raise ValueError.
+    model, server = make_model(error_reply(503), error_reply(503), timeout=7)
+    model.max_retries = 1
+    with pytest.raises(Exception, match="503"):
+        model.invoke("hi", timeout=None, max_retries=None, stream_usage=None)
+    assert server.calls == 2  # the model's max_retries=1
+    assert server.requests[0].extensions["timeout"]["read"] == 7

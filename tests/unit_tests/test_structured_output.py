@@ -191,18 +191,11 @@ def test_parsing_failure_raises_without_include_raw(method: str, reply: Any) -> 
     "schema",
     [
         {"title": "Bad", "type": "object", "properties": {"x": {"type": "strng"}}},
-        {
-            "title": "Bad",
-            "type": "object",
-            "properties": {"x": {"type": "string"}},
-            "required": ["y"],
-        },
         {"title": "Bad", "type": "object", "properties": ["x"]},
         {"type": "object", "properties": {"x": {"type": "string"}}},
     ],
     ids=[
         "unknown type",
-        "required not a property",
         "properties not an object",
         "no title",
     ],
@@ -249,3 +242,30 @@ def test_nested_pydantic_schema() -> None:
     if "$ref" in punch:  # nested models may be referenced rather than inlined
         punch = schema["$defs"][punch["$ref"].rsplit("/", 1)[-1]]
     assert punch["properties"]["text"]["type"] == "string"
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling"])
+def test_valid_schema_with_required_from_additional_properties_is_sent(
+    method: str,
+) -> None:
+    # Valid JSON Schema: "y" may come from additionalProperties (issue 9.17).
+    schema = {
+        "title": "Open",
+        "type": "object",
+        "properties": {"x": {"type": "string"}},
+        "additionalProperties": {"type": "integer"},
+        "required": ["y"],
+    }
+    model, server = make_model()
+    model.with_structured_output(schema, method=method, include_raw=True).invoke("hi")
+    assert server.calls == 1
+
+
+def test_output_schema_nested_a_thousand_levels_is_refused_by_name() -> None:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(1000):
+        schema = {"type": "object", "properties": {"a": schema}}
+    model, server = make_model()
+    with pytest.raises(ValueError, match="nested more than 100 levels"):
+        model.with_structured_output({"title": "Deep", **schema}, method="json_schema")
+    assert server.calls == 0

@@ -9,7 +9,7 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from langchain_provider._tools import format_tools
+from langchain_provider._tools import MAX_SCHEMA_DEPTH, check_json_schema, format_tools
 from unit_tests.conftest import completion, json_reply, make_model
 
 
@@ -274,3 +274,95 @@ def test_strict_reaches_openai_format_dict_tools(strict):
     (formatted,) = format_tools([tool], strict=strict)
     assert formatted["function"]["strict"] is strict
     assert "strict" not in tool["function"]  # the caller's dict is not modified
+
+
+# -- JSON schemas: never refuse a valid one (issue 9.17), bound the nesting ----
+
+
+VALID_SCHEMAS = {
+    "boolean subschema": {"properties": {"payload": True, "never": False}},
+    "tuple-form items": {
+        "properties": {"pair": {"type": "array", "items": [{"type": "string"}, True]}}
+    },
+    "prefixItems": {
+        "properties": {"pair": {"type": "array", "prefixItems": [{"type": "number"}]}}
+    },
+    "required from additionalProperties": {
+        "properties": {"x": {"type": "string"}},
+        "additionalProperties": {"type": "integer"},
+        "required": ["y"],
+    },
+    "boolean items and additionalProperties": {
+        "properties": {"xs": {"type": "array", "items": True}},
+        "additionalProperties": False,
+    },
+    "not, if/then/else": {
+        "properties": {"v": {"not": {"type": "null"}, "if": True, "then": {}}}
+    },
+    "type list": {"properties": {"v": {"type": ["string", "null"]}}},
+}
+
+
+@pytest.mark.parametrize("schema", VALID_SCHEMAS.values(), ids=VALID_SCHEMAS.keys())
+def test_valid_json_schemas_are_sent_unchanged(schema: dict[str, Any]) -> None:
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "f",
+            "description": "d",
+            "parameters": {"type": "object", **schema},
+        },
+    }
+    model, server = make_model()
+    model.bind_tools([tool]).invoke("hi")
+    sent = server.body["tools"][0]["function"]["parameters"]
+    assert sent == {"type": "object", **schema}
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        ({"properties": {"x": {"type": "strng"}}}, "unknown JSON schema type 'strng'"),
+        ({"properties": {"x": 3}}, r"properties\.x must be a JSON schema"),
+        ({"properties": ["x"]}, "'properties' must be an object"),
+        ({"required": "x"}, "'required' must be a list"),
+        ({"anyOf": {"type": "string"}}, "'anyOf' must be a list"),
+        ({"items": [{"type": "strng"}]}, r"items\[0\]: unknown JSON schema type"),
+    ],
+)
+def test_invalid_json_schemas_are_refused_naming_where(
+    schema: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        check_json_schema({"type": "object", **schema}, where="p")
+
+
+def test_schema_at_the_nesting_limit_passes_and_one_deeper_is_refused() -> None:
+    def nested(levels: int) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string"}
+        for _ in range(levels):
+            schema = {"type": "array", "items": schema}
+        return schema
+
+    # Each "items" level nests one object in another.
+    check_json_schema(nested(MAX_SCHEMA_DEPTH), where="p")
+    with pytest.raises(ValueError, match=f"nested more than {MAX_SCHEMA_DEPTH}"):
+        check_json_schema(nested(MAX_SCHEMA_DEPTH + 1), where="p")
+
+
+@pytest.mark.parametrize("kind", ["json schema", "openai dict"])
+def test_tool_nested_a_thousand_levels_raises_value_error_not_recursion(
+    kind: str,
+) -> None:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(1000):
+        schema = {"type": "object", "properties": {"a": schema}}
+    tool: dict[str, Any] = {"title": "deep", "description": "d", **schema}
+    if kind == "openai dict":
+        tool = {"type": "function", "function": {"name": "deep", "parameters": schema}}
+    model, server = make_model()
+    with pytest.raises(ValueError, match="nested more than 100 levels deep"):
+        model.bind_tools([tool])
+    with pytest.raises(ValueError, match="nested more than 100 levels deep"):
+        model.invoke("hi", tools=[tool])
+    assert server.calls == 0

@@ -1,0 +1,123 @@
+"""``_catalog``: the model list read into typed entries, failures typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from langchain_provider import (
+    APIConnectionError,
+    AuthenticationError,
+    ChatSambaNova,
+    ResponseDecodeError,
+    ServerError,
+)
+from langchain_provider._catalog import ModelInfo, models_from_response, models_url
+
+ENTRY = {
+    "id": "DeepSeek-V3.2",
+    "object": "model",
+    "owned_by": "sambanova",
+    "context_length": 32768,
+    "max_completion_tokens": 7168,
+    "pricing": {"prompt": "0.0000045", "completion": "0.00001"},
+}
+
+
+def _model(handler: Any) -> tuple[ChatSambaNova, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return handler(request)
+
+    transport = httpx.MockTransport(record)
+    model = ChatSambaNova(
+        api_key="test-key",
+        base_url="http://catalog.test/v1/",
+        http_client=httpx.Client(transport=transport),
+        http_async_client=httpx.AsyncClient(transport=transport),
+    )
+    return model, seen
+
+
+def _json(payload: Any, status: int = 200) -> Any:
+    return lambda request: httpx.Response(status, json=payload)
+
+
+def test_entries_are_typed_with_string_prices() -> None:
+    model, seen = _model(_json({"object": "list", "data": [ENTRY, {"id": "bare"}]}))
+    full, bare = model.list_models()
+    assert full == ModelInfo(
+        id="DeepSeek-V3.2",
+        context_length=32768,
+        max_completion_tokens=7168,
+        price_per_input_token=4.5e-6,
+        price_per_output_token=1e-5,
+        owned_by="sambanova",
+    )
+    assert bare == ModelInfo(id="bare")
+    [request] = seen
+    assert request.method == "GET"
+    assert str(request.url) == "http://catalog.test/v1/models"
+    assert request.headers["authorization"] == "Bearer test-key"
+    assert request.headers["accept"] == "application/json"
+
+
+async def test_async_and_numeric_prices() -> None:
+    entry = {**ENTRY, "pricing": {"prompt": 4.5e-6, "completion": 1e-5}}
+    model, _ = _model(_json({"data": [entry]}))
+    [info] = await model.alist_models()
+    assert info.price_per_input_token == 4.5e-6
+    assert info.price_per_output_token == 1e-5
+
+
+def test_models_url() -> None:
+    assert models_url("http://x/v1/") == "http://x/v1/models"
+    assert models_url("http://x/v1") == "http://x/v1/models"
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(401, AuthenticationError), (503, ServerError)]
+)
+def test_error_statuses_raise_the_packages_errors(status: int, error: type) -> None:
+    body = {"error": {"message": "nope here", "type": "x", "code": "y"}}
+    model, _ = _model(_json(body, status))
+    with pytest.raises(error, match="nope here"):
+        model.list_models()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"<html>", "not valid JSON"),
+        (b'{"object": "list"}', "no 'data' array"),
+        (b'{"data": [3]}', "not a JSON object"),
+        (b'{"data": [{"context_length": 5}]}', "Unreadable model entry"),
+        (b'{"data": [{"id": "m", "pricing": {"prompt": "free"}}]}', "price_per_input"),
+        (b'{"data": [{"id": "m", "context_length": "big"}]}', "context_length"),
+    ],
+)
+def test_unreadable_bodies_raise_response_decode_error(
+    content: bytes, message: str
+) -> None:
+    model, _ = _model(lambda request: httpx.Response(200, content=content))
+    with pytest.raises(ResponseDecodeError, match=message):
+        model.list_models()
+
+
+def test_transport_failure_is_a_connection_error() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    model, _ = _model(refuse)
+    with pytest.raises(APIConnectionError, match="refused"):
+        model.list_models()
+
+
+def test_models_from_response_directly() -> None:
+    request = httpx.Request("GET", "http://x/v1/models")
+    response = httpx.Response(200, json={"data": [ENTRY]}, request=request)
+    assert models_from_response(response)[0].id == "DeepSeek-V3.2"
