@@ -68,14 +68,20 @@ class ChatSambaNova(BaseChatModel):
     r"""SambaNova Cloud chat models (Llama, DeepSeek, gpt-oss, Qwen, MiniMax, ...).
 
     Setup:
-        Install ``langchain-provider`` and set your key::
+        Install the ``langchain-sambanova-cloud`` distribution (import name
+        ``langchain_provider``) from a checkout of its repository, and set
+        your key::
 
-            pip install langchain-provider
+            pip install -e .
             export SAMBANOVA_API_KEY="your-key"
 
         Without a key, point ``base_url`` (or ``SAMBANOVA_BASE_URL``) at any
         server that speaks the API, such as the bundled emulator
-        (``pip install "langchain-provider[emulator]"``).
+        (``pip install -e ".[emulator]"``).
+
+        Samples below whose first line is ``# Example output`` show what a
+        call returns; the test suite runs every other sample against the
+        emulator.
 
     Key init args — completion params:
         model: str
@@ -119,6 +125,7 @@ class ChatSambaNova(BaseChatModel):
 
         .. code-block:: python
 
+            # Example output
             AIMessage(content="J'adore la programmation.", id="003de5ed-...",
                       response_metadata={"model_name": "Meta-Llama-3.3-70B-Instruct",
                                          "finish_reason": "stop", ...})
@@ -152,6 +159,7 @@ class ChatSambaNova(BaseChatModel):
 
         .. code-block:: python
 
+            # Example output
             [{"name": "GetWeather", "args": {"location": "Paris, France"},
               "id": "call_...", "type": "tool_call"}]
 
@@ -168,6 +176,10 @@ class ChatSambaNova(BaseChatModel):
     Image input:
         .. code-block:: python
 
+            import base64
+            from pathlib import Path
+
+            b64_png = base64.b64encode(Path("photo.png").read_bytes()).decode()
             llm = ChatSambaNova(model="gemma-4-31B-it")
             llm.invoke([{"role": "user", "content": [
                 {"type": "text", "text": "Describe this image."},
@@ -218,7 +230,10 @@ class ChatSambaNova(BaseChatModel):
     api_key: SecretStr | None = Field(
         default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None)
     )
-    """SambaNova Cloud API key; read from ``SAMBANOVA_API_KEY`` when not given.
+    """SambaNova Cloud API key; read from ``SAMBANOVA_API_KEY`` when not given or None.
+
+    None is also what a deserialized model receives (the key is never
+    serialized), so ``load(dumpd(llm), ...)`` reads it from the environment.
 
     Required for the live service; optional for other ``base_url`` targets."""
 
@@ -280,6 +295,15 @@ class ChatSambaNova(BaseChatModel):
         # Before pydantic's own float check, so that timeout=None gets our
         # message naming the allowed range rather than "not a valid number".
         validate_timeout(value)
+        return value
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _read_missing_key_from_env(cls, value: Any) -> Any:
+        # `load(dumpd(llm), ...)` passes api_key=None (the key is never
+        # serialized): read it from SAMBANOVA_API_KEY then, as when not given.
+        if value is None:
+            return secret_from_env("SAMBANOVA_API_KEY", default=None)()
         return value
 
     @model_validator(mode="after")
