@@ -62,7 +62,9 @@ class CallTimer(BaseCallbackHandler):
         """Start the clock of one call."""
         self._open[run_id] = (time.perf_counter(), CallTiming(self.label))
 
-    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
+    def on_llm_new_token(
+        self, token: str | list[str | dict[str, Any]], *, run_id: UUID, **kwargs: Any
+    ) -> None:
         """Note the first streamed token with text."""
         started, timing = self._open.get(run_id, (0.0, None))
         if timing is not None and token and timing.client_ttft is None:
