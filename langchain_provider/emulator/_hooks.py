@@ -55,7 +55,10 @@ def with_response_hooks(app: ASGIApp, state: EmulatorState) -> ASGIApp:
 
         async def hooked_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", [])) + extra
+                headers = list(message.get("headers", []))
+                # A scripted response's own rate-limit headers win (daily quota).
+                present = {name.lower() for name, _ in headers}
+                headers += [(n, v) for n, v in extra if n not in present]
                 message = {**message, "headers": headers}
                 entry.started(message["status"], headers)
             await send(message)

@@ -120,3 +120,12 @@ def test_windows_restart_when_they_end():
     assert headers[b"x-ratelimit-remaining-requests"] == b"9"  # a new minute
     assert headers[b"x-ratelimit-remaining-requests-day"] == b"96"  # same day
     assert headers[b"x-ratelimit-reset-requests"] == b"1120"
+
+
+def test_scripted_headers_win_over_the_counted_ones(emu, client):
+    emu.config = fast_config(rate_limit_headers=True)
+    emu.script.daily_quota()
+    response = post(client, emu, chat_body())
+    assert response.status_code == 429
+    assert response.headers.get_list("x-ratelimit-remaining-requests-day") == ["0"]
+    assert "x-ratelimit-remaining-requests" in response.headers  # per minute: counted
