@@ -55,7 +55,7 @@ SERVER_FOR = {
 NOT_APPLICABLE = {("fake", "concurrent")}
 
 _PACKAGES = (
-    "langchain-provider",
+    "langchain-sambanova-cloud",
     "langchain-core",
     "httpx",
     "httpcore",

@@ -2,7 +2,13 @@
 
 from importlib import metadata
 
+DISTRIBUTION_NAME = "langchain-sambanova-cloud"
+"""The name on the package index; the import name stays ``langchain_provider``."""
+
 try:
-    __version__ = metadata.version("langchain-provider")
+    __version__ = metadata.version(DISTRIBUTION_NAME)
 except metadata.PackageNotFoundError:  # running from a source tree, not installed
     __version__ = "0.0.0"
+
+USER_AGENT = f"{DISTRIBUTION_NAME}/{__version__}"
+"""What requests name themselves as (``_client`` sends it)."""

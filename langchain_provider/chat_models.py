@@ -101,14 +101,20 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
     r"""SambaNova Cloud chat models (Llama, DeepSeek, gpt-oss, Qwen, MiniMax, ...).
 
     Setup:
-        Install ``langchain-provider`` and set your key::
+        Install the ``langchain-sambanova-cloud`` distribution (import name
+        ``langchain_provider``) from a checkout of its repository, and set
+        your key::
 
-            pip install langchain-provider
+            pip install -e .
             export SAMBANOVA_API_KEY="your-key"
 
         Without a key, point ``base_url`` (or ``SAMBANOVA_BASE_URL``) at any
         server that speaks the API, such as the bundled emulator
-        (``pip install "langchain-provider[emulator]"``).
+        (``pip install -e ".[emulator]"``).
+
+        Samples below whose first line is ``# Example output`` show what a
+        call returns; the test suite runs every other sample against the
+        emulator.
 
     Key init args — completion params:
         model: str
@@ -161,6 +167,7 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
 
         .. code-block:: python
 
+            # Example output
             AIMessage(content="J'adore la programmation.", id="003de5ed-...",
                       response_metadata={"model_name": "Meta-Llama-3.3-70B-Instruct",
                                          "finish_reason": "stop", ...})
@@ -194,6 +201,7 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
 
         .. code-block:: python
 
+            # Example output
             [{"name": "GetWeather", "args": {"location": "Paris, France"},
               "id": "call_...", "type": "tool_call"}]
 
@@ -210,6 +218,10 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
     Image input:
         .. code-block:: python
 
+            import base64
+            from pathlib import Path
+
+            b64_png = base64.b64encode(Path("photo.png").read_bytes()).decode()
             llm = ChatSambaNova(model="gemma-4-31B-it")
             llm.invoke([{"role": "user", "content": [
                 {"type": "text", "text": "Describe this image."},
@@ -280,7 +292,10 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None),
         validation_alias=AliasChoices("api_key", "sambanova_api_key"),
     )
-    """SambaNova Cloud API key; read from ``SAMBANOVA_API_KEY`` when not given.
+    """SambaNova Cloud API key; read from ``SAMBANOVA_API_KEY`` when not given or None.
+
+    None is also what a deserialized model receives (the key is never
+    serialized), so ``load(dumpd(llm), ...)`` reads it from the environment.
 
     Required for the live service; optional for other ``base_url`` targets."""
 
@@ -424,6 +439,15 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
     @classmethod
     def _check_model_kwargs(cls, value: dict[str, Any]) -> dict[str, Any]:
         check_model_kwargs(value, _field_names(cls))
+        return value
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _read_missing_key_from_env(cls, value: Any) -> Any:
+        # `load(dumpd(llm), ...)` passes api_key=None (the key is never
+        # serialized): read it from SAMBANOVA_API_KEY then, as when not given.
+        if value is None:
+            return secret_from_env("SAMBANOVA_API_KEY", default=None)()
         return value
 
     @model_validator(mode="after")

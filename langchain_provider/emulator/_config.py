@@ -66,6 +66,14 @@ class EmulatorConfig:
         tokens_per_chunk: Tokens per content delta in streams.
         models: Served models: None for `KNOWN_MODELS`, a sequence of names
             (each with a 128k context) or a mapping of name to context length.
+        rate_limit_headers: Send the service's ``x-ratelimit-*`` headers
+            (per minute and ``-day``) on chat completion responses; off by
+            default, as in the early-2025 captures. See `_rate_limits`.
+        rate_limit_per_minute: The requests-per-minute limit they report.
+        rate_limit_per_day: The requests-per-day limit they report.
+        log_requests: Log one line per request (method, path, status, model,
+            streamed or not, duration) to the ``langchain_provider.emulator.access``
+            logger at INFO.
     """
 
     api_key: str | None = None
@@ -77,6 +85,10 @@ class EmulatorConfig:
     tool_call_style: str = "fragments"
     tokens_per_chunk: int = 1
     models: Sequence[str] | Mapping[str, int] | None = None
+    rate_limit_headers: bool = False
+    rate_limit_per_minute: int = 60
+    rate_limit_per_day: int = 12000
+    log_requests: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("timing_naming", self.timing_naming, TIMING_NAMINGS)
@@ -86,6 +98,10 @@ class EmulatorConfig:
         _check_choice("tool_call_style", self.tool_call_style, TOOL_CALL_STYLES)
         if self.tokens_per_chunk < 1:
             raise ValueError("tokens_per_chunk must be at least 1")
+        if self.rate_limit_per_minute < 1 or self.rate_limit_per_day < 1:
+            raise ValueError(
+                "rate_limit_per_minute and rate_limit_per_day must be >= 1"
+            )
         if self.time_to_first_token < 0 or self.latency < 0:
             raise ValueError("time_to_first_token and latency must not be negative")
 

@@ -8,7 +8,8 @@ It is honest about being an emulator. The reply to a conversation is:
   for each trailing tool message, joined by spaces;
 - any other last message: ``"Emulated reply to: <its text>"``.
 
-``response_format`` ``json_object`` gives ``{"answer": <that reply>}``;
+``response_format`` ``json_object`` gives an instance of a schema the prompt
+holds, else ``{"answer": <that reply>}`` (see `_json_mode`);
 ``json_schema`` gives an instance of the schema (see `_schema_values`). Tools
 are called when ``tool_choice`` is ``required`` (the tools the user's last
 message mentions, else the first tool) or names a tool, or when it is ``auto``
@@ -28,6 +29,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._json_mode import json_object_reply
 from ._schema_values import Hints, instance_for
 from ._script import ScriptedReply
 from ._tokens import count_tokens, tokenize
@@ -185,7 +187,7 @@ def _content(body: dict[str, Any], messages: list[dict[str, Any]], hints: Hints)
         return json.dumps(instance_for(schema, hints))
     text = _text_reply(messages)
     if kind == "json_object":
-        return json.dumps({"answer": text})
+        return json_object_reply(messages, text)
     return text
 
 

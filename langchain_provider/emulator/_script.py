@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import ApiError
+from ._rate_limits import daily_quota_headers, format_duration
 
 
 @dataclass
@@ -166,6 +167,36 @@ class Script:
             plain_text=plain_text,
         )
         self._add(ScriptItem(error=error), times)
+
+    def daily_quota(
+        self,
+        limit: int = 12000,
+        reset_in: float = 4 * 3600 + 17 * 60,
+        *,
+        times: int | None = 1,
+    ) -> None:
+        """Answer with the 429 of an exhausted daily quota, as the service does.
+
+        Its message names ``duration_s: 86400`` (the quota's window), and its
+        ``x-ratelimit-*-day`` headers say no request is left until the reset:
+        retrying within seconds cannot succeed.
+
+        Args:
+            limit: The daily request limit the error reports.
+            reset_in: Seconds until the quota resets (sent as e.g. ``4h17m``).
+            times: Requests to serve; None for every request until `clear`.
+        """
+        message = (
+            "Request would exceed rate limit. Violated duration_s: 86400, "
+            f"limit: {limit} requests per day. Resets in {format_duration(reset_in)}."
+        )
+        self.fault(
+            429,
+            message,
+            code="rate_limit_exceeded",
+            headers=daily_quota_headers(limit, reset_in),
+            times=times,
+        )
 
     def cut_stream(
         self, after_chunks: int = 3, *, text: str | None = None, times: int | None = 1

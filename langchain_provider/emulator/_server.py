@@ -22,6 +22,7 @@ import uvicorn
 
 from ._app import build_app
 from ._config import EmulatorConfig
+from ._hooks import with_response_hooks
 from ._script import Script
 from ._state import EmulatorState, RecordedRequest
 
@@ -135,7 +136,7 @@ class Emulator:
         self._port = sock.getsockname()[1]
         server = uvicorn.Server(
             uvicorn.Config(
-                build_app(self._state),
+                with_response_hooks(build_app(self._state), self._state),
                 loop="asyncio",
                 http="httptools" if importlib.util.find_spec("httptools") else "h11",
                 lifespan="off",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import struct
 from pathlib import Path
 
 import nbformat
@@ -18,6 +20,20 @@ def test_stored_notebook_has_outputs():
     stored = nbformat.read(NOTEBOOK, as_version=4)
     # Every code cell but the final clean-up shows its result on the docs page.
     assert all(cell.outputs for cell in _code_cells(stored)[:-1])
+
+
+def test_stored_timing_plot_has_two_panels_side_by_side():
+    """Server vs client phases beside a zoom at the first token (a wide figure)."""
+    stored = nbformat.read(NOTEBOOK, as_version=4)
+    pngs = [
+        base64.b64decode(output["data"]["image/png"])
+        for cell in _code_cells(stored)
+        for output in cell.outputs
+        if "image/png" in output.get("data", {})
+    ]
+    assert pngs
+    width, height = struct.unpack(">II", pngs[-1][16:24])  # the PNG's IHDR
+    assert width >= 2.5 * height, (width, height)
 
 
 def test_notebook_executes_against_the_emulator(monkeypatch, tmp_path):

@@ -46,10 +46,6 @@ EMULATOR_SKIPS: dict[str, str] = {
         "Francisco, CA?' calls get_weather; the emulator only calls tools it is "
         "told to or sees named. The agent round trip runs in test_langgraph.py"
     ),
-    "test_json_mode": (
-        "JSON mode sends no schema: answering with the 'setup' and 'punchline' "
-        "keys the prompt asks for takes a real model following instructions"
-    ),
 }
 
 
