@@ -31,13 +31,8 @@ from langchain_core.utils import from_env, secret_from_env
 from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
-from langchain_provider._chunks import (
-    StreamState,
-    final_generation_chunk,
-    generation_chunk_from_chunk,
-)
+from langchain_provider._chunks import StreamAssembler
 from langchain_provider._client import ChatCompletionsClient
-from langchain_provider._messages import chat_result_from_response
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
     normalize_stop,
@@ -47,6 +42,7 @@ from langchain_provider._params import (
 )
 from langchain_provider._profiles import profile_for
 from langchain_provider._request import build_request_body
+from langchain_provider._response import chat_result_from_response
 from langchain_provider._structured_output import (
     StructuredOutputMethod,
     build_structured_output,
@@ -480,19 +476,18 @@ class ChatSambaNova(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         client, body = self._prepare_call(messages, stop, kwargs, stream=True)
-        state = StreamState()
+        assembler = StreamAssembler()
         chunks = client.stream(body)
         try:
             for raw in chunks:
-                chunk = generation_chunk_from_chunk(raw, state)
-                if chunk is None:
-                    continue
-                if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+                chunk = assembler.feed(raw)
+                if chunk is not None:
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
         finally:
             chunks.close()  # type: ignore[attr-defined]
-        final = final_generation_chunk(state)
+        final = assembler.finish()
         if final is not None:
             if run_manager:
                 run_manager.on_llm_new_token(final.text, chunk=final)
@@ -506,19 +501,18 @@ class ChatSambaNova(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         client, body = self._prepare_call(messages, stop, kwargs, stream=True)
-        state = StreamState()
+        assembler = StreamAssembler()
         chunks = client.astream(body)
         try:
             async for raw in chunks:
-                chunk = generation_chunk_from_chunk(raw, state)
-                if chunk is None:
-                    continue
-                if run_manager:
-                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+                chunk = assembler.feed(raw)
+                if chunk is not None:
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
         finally:
             await chunks.aclose()  # type: ignore[attr-defined]
-        final = final_generation_chunk(state)
+        final = assembler.finish()
         if final is not None:
             if run_manager:
                 await run_manager.on_llm_new_token(final.text, chunk=final)
