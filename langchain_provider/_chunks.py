@@ -65,9 +65,16 @@ class ChoiceAssembler:
         Raises:
             ResponseDecodeError: For a delta of the wrong shape.
         """
-        delta = _shapes.mapping(choice.get("delta"), "choices[].delta")
-        reasoning = reasoning_of(delta, "delta")
-        text = _shapes.text(delta.get("content"), "delta.content")
+        # Hot path: the checks run only when a value is not the usual type.
+        delta = choice.get("delta")
+        if type(delta) is not dict:
+            delta = _shapes.mapping(delta, "choices[].delta")
+        reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
+        if type(reasoning) is not str:
+            reasoning = reasoning_of(delta, "delta")
+        text = delta.get("content")
+        if type(text) is not str:
+            text = _shapes.text(text, "delta.content")
         if text:
             think, text = self._think.split(text)
             reasoning += think
@@ -84,9 +91,8 @@ class ChoiceAssembler:
             think, held = self.finish(fields)
             reasoning += think
             text += held
-        logprobs = logprobs_of(choice)
-        if logprobs is not None:
-            metadata["logprobs"] = logprobs
+        if choice.get("logprobs") is not None:
+            metadata["logprobs"] = logprobs = logprobs_of(choice)
             info = {**(info or {}), "logprobs": logprobs}
         fields["content"] = text
         if reasoning:
@@ -155,10 +161,17 @@ class StreamAssembler:
             return None
         # Hot path (once per token): pass only the fields that differ from the
         # defaults; pydantic validates every argument given, even an empty one.
-        fields: dict[str, Any] = {"id": _shapes.optional_text(chunk.get("id"), "id")}
+        chunk_id = chunk.get("id")
+        if chunk_id is not None and type(chunk_id) is not str:
+            chunk_id = _shapes.optional_text(chunk_id, "id")
+        fields: dict[str, Any] = {"id": chunk_id}
         metadata: dict[str, Any] = {}
         info = None
-        for choice in _shapes.items(choices, "choices"):
+        if type(choices) is not list or len(choices) != 1:
+            choices = _shapes.items(choices, "choices")
+        for choice in choices:
+            if type(choice) is not dict:
+                choice = _shapes.items([choice], "choices")[0]
             index = choice.get("index")
             if index != 0 and _shapes.index(index, "choices[].index"):
                 raise _multiple_choices(index)

@@ -878,3 +878,11 @@ async def test_on_llm_new_token_gets_each_chunks_text_and_chunk_async() -> None:
     ]
     assert [token for token, _ in handler.seen] == ["", "", "<"]
     assert all(seen is c for (_, seen), c in zip(handler.seen, chunks, strict=True))
+
+
+def test_logprobs_are_in_each_chunks_message_and_generation_info() -> None:
+    generated = StreamAssembler().feed(_with_logprobs("Hi"))
+    assert generated is not None
+    expected = {"content": [_logprob("Hi")], "refusal": None}
+    assert generated.message.response_metadata["logprobs"] == expected
+    assert generated.generation_info == {"logprobs": expected}

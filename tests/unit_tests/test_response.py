@@ -317,3 +317,13 @@ def test_nulls_count_as_absent() -> None:
     result = chat_result_from_response(body)
     message = result.generations[0].message
     assert (message.content, message.tool_calls) == ("", [])
+
+
+def test_logprobs_are_in_the_message_and_the_generation_info() -> None:
+    # Callers of _generate (LLMResult users, the v2 event stream) see the
+    # message and generation as built here, before langchain-core merges them.
+    body = completion("Hi")
+    body["choices"][0]["logprobs"] = LOGPROBS
+    [generation] = chat_result_from_response(body).generations
+    assert generation.message.response_metadata["logprobs"] == LOGPROBS
+    assert generation.generation_info == {"finish_reason": "stop", "logprobs": LOGPROBS}
