@@ -12,7 +12,7 @@ by ``max_tokens``, finish reason ``length``); so when the stream ends, a short
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.messages import InvalidToolCall, ToolCall, ToolCallChunk
@@ -213,11 +213,3 @@ class StreamedToolCalls:
                 chunks.append(tool_call_chunk(args=seal, index=index))
         self._arguments = {}
         return chunks
-
-
-__all__: Sequence[str] = (
-    "StreamedToolCalls",
-    "arguments_text",
-    "parse_tool_calls",
-    "seal_for",
-)

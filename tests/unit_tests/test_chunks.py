@@ -251,6 +251,16 @@ TOOL_STREAMS: dict[str, list[dict[str, Any]]] = {
         _finish("tool_calls"),
         usage_chunk(),
     ],
+    "parallel fragments interleaved by index": [
+        chunk({"tool_calls": [_tool_call("call_1", "get_weather", "", 0)]}),
+        chunk({"tool_calls": [_tool_call("call_2", "get_time", "", 1)]}),
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"city": '}}]}),
+        chunk({"tool_calls": [{"index": 1, "function": {"arguments": '{"tz": '}}]}),
+        chunk({"tool_calls": [{"index": 1, "function": {"arguments": '"CET"}'}}]}),
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": '"Paris"}'}}]}),
+        _finish("tool_calls"),
+        usage_chunk(),
+    ],
     "OpenAI-style fragments": [
         chunk({"tool_calls": [_tool_call("call_1", "get_weather", "", 0)]}),
         chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"ci'}}]}),

@@ -124,3 +124,14 @@ def test_calls_without_index_get_one_each() -> None:
 def test_odd_streamed_shapes_raise_response_decode_error(raw: Any) -> None:
     with pytest.raises(ResponseDecodeError):
         StreamedToolCalls().chunks([raw])
+
+
+def test_a_reused_index_after_interleaving_gets_a_fresh_index() -> None:
+    # Calls 0 and 1 are open; a fragment of call 0 comes back, then index 0
+    # arrives with a new id: it must not land on call 1's index.
+    tools = StreamedToolCalls()
+    tools.chunks([_call("{", index=0)])
+    tools.chunks([{**_call("{", index=1), "id": "c2"}])
+    tools.chunks([{"index": 0, "function": {"arguments": "}"}}])
+    [new] = tools.chunks([{**_call("{}", index=0), "id": "c3"}])
+    assert new["index"] == 2
