@@ -1,258 +1,240 @@
-"""Stream chunks to LangChain message chunks, one chunk at a time.
+"""The stream assembler: API chunks to LangChain generation chunks.
 
-``generation_chunk_from_chunk`` is the single place a stream chunk is
-converted, shared by ``_stream`` and ``_astream``; ``StreamState`` is what a
-stream remembers between chunks (a ``<think>`` block being split off, the
-indexes of tool calls that came without one); ``final_generation_chunk``
-settles what was held back once the stream ends.
+``_stream`` and ``_astream`` both feed every decoded chunk to one
+:class:`StreamAssembler` and yield what it returns, so they differ only in
+``for`` versus ``async for``. The work is split by job:
+
+- :class:`ChoiceAssembler` turns one choice's deltas into message fields:
+  content through a ``<think>`` splitter (``_think``), tool calls through an
+  indexer (``_tool_calls``), and the finish reason, once.
+- :class:`StreamAssembler` picks the choice, and reports what belongs to the
+  whole stream exactly once: provider, model, fingerprint (chunk metadata
+  strings concatenate when chunks are added) and usage, which it keeps until
+  the end so that the last report wins.
+
+A LangChain stream is one message: chunks of a second choice (``n > 1``) are
+refused with ``ResponseDecodeError`` rather than spliced into the first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.messages import AIMessageChunk
-from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_provider._messages import (
-    THINK_CLOSE,
-    THINK_OPEN,
-    arguments_text,
-    response_metadata,
+from langchain_provider import _shapes
+from langchain_provider._metrics import reports_usage
+from langchain_provider._response import (
+    IDENTITY_FIELDS,
+    MODEL_PROVIDER,
+    logprobs_of,
+    reasoning_of,
     usage_fields,
 )
+from langchain_provider._think import ThinkSplitter
+from langchain_provider._tool_calls import StreamedToolCalls
 from langchain_provider.errors import ResponseDecodeError
 
 
-@dataclass
-class StreamState:
-    """What one stream must remember between chunks.
+class ChoiceAssembler:
+    """One choice's deltas to message fields; the finish is handled once."""
 
-    Attributes:
-        next_tool_index: The index to give the next tool call that arrives
-            without one (the whole-call style), so separate calls never merge.
-        think: Where we are in a leading ``<think>`` block: ``"start"`` (not
-            decided yet), ``"inside"``, ``"after"`` (closed, answer not begun)
-            or ``"done"``.
-        pending: Content held back while it may still be the start of a tag
-            (or whitespace that ends the reasoning).
-        seen_model: Whether the model name was already reported (it must be
-            reported once, because chunk metadata strings concatenate).
-        reasoning_started: Whether reasoning text was already emitted.
-        tool_indexes: Indexes given to whole tool calls that came without one.
-        last_key: The key of the last call without an index, which a delta
-            with neither id nor name continues (argument fragments).
-        produced: Whether any chunk was produced yet.
-    """
+    __slots__ = ("_think", "_tools", "finished")
 
-    next_tool_index: int = 0
-    think: str = "start"
-    pending: str = ""
-    seen_model: bool = False
-    reasoning_started: bool = False
-    tool_indexes: dict[Any, int] = field(default_factory=dict)
-    last_key: str | None = None
-    produced: bool = False
+    def __init__(self) -> None:
+        self._think = ThinkSplitter()
+        self._tools = StreamedToolCalls()
+        self.finished = False
 
-    def split_content(self, text: str) -> tuple[str, str]:
-        """Route streamed content to ``(reasoning, answer)`` around ``<think>``.
+    def feed(
+        self, choice: Mapping[str, Any], fields: dict[str, Any], metadata: dict
+    ) -> dict[str, Any] | None:
+        """Add one choice delta's parts to the chunk being built.
 
-        Trims like :func:`split_think_tags` does on the whole content (the
-        reasoning stripped, the answer's leading whitespace dropped), so the
-        aggregate of a stream equals the non-streaming message.
+        Args:
+            choice: One entry of a chunk's ``choices``.
+            fields: The ``AIMessageChunk`` arguments, updated in place.
+            metadata: The chunk's response metadata, updated in place.
+
+        Returns:
+            The generation info of the chunk (finish reason, log
+            probabilities), or ``None``.
+
+        Raises:
+            ResponseDecodeError: For a delta of the wrong shape.
         """
-        if self.think == "done":
-            return "", text
-        if self.think == "after":
-            # The blank lines between "</think>" and the answer are neither's.
-            answer = text.lstrip()
-            if answer:
-                self.think = "done"
-            return "", answer
-        buffer = self.pending + text
-        self.pending = ""
-        if self.think == "start":
-            stripped = buffer.lstrip()
-            if len(stripped) < len(THINK_OPEN) and THINK_OPEN.startswith(stripped):
-                self.pending = buffer  # could still become "<think>"
-                return "", ""
-            if not stripped.startswith(THINK_OPEN):
-                self.think = "done"
-                return "", buffer
-            self.think = "inside"
-            buffer = stripped[len(THINK_OPEN) :]
-        end = buffer.find(THINK_CLOSE)
-        if end >= 0:
-            answer = buffer[end + len(THINK_CLOSE) :].lstrip()
-            self.think = "done" if answer else "after"
-            return self._reasoning(buffer[:end].rstrip()), answer
-        # Hold back a tail that may be the start of "</think>", and the
-        # whitespace before it, which is dropped if the block ends there.
-        keep = 0
-        for cut in range(min(len(THINK_CLOSE) - 1, len(buffer)), 0, -1):
-            if THINK_CLOSE.startswith(buffer[-cut:]):
-                keep = cut
-                break
-        head = buffer[: len(buffer) - keep].rstrip()
-        self.pending = buffer[len(head) :]
-        return self._reasoning(head), ""
-
-    def _reasoning(self, text: str) -> str:
-        # Whitespace right after "<think>" is dropped, as split_think_tags does.
-        if not self.reasoning_started:
-            text = text.lstrip()
-            self.reasoning_started = bool(text)
-        return text
-
-    def flush(self) -> tuple[str, str]:
-        """At the end of the answer, settle held-back text as ``(reasoning, answer)``.
-
-        Inside an unfinished ``<think>`` block it is reasoning (trailing
-        whitespace dropped); before one, a partial tag was just text after all.
-        """
-        pending, self.pending = self.pending, ""
-        if self.think == "inside":
-            return self._reasoning(pending.rstrip()), ""
-        return "", pending
-
-    def tool_index(self, raw: Mapping[str, Any], position: int) -> int:
-        """Give a streamed tool-call delta the index it belongs under."""
-        if raw.get("index") is not None:
-            index = int(raw["index"])
-            self.next_tool_index = max(self.next_tool_index, index + 1)
-            return index
-        # Whole calls without an index: each new id is a new call. Without an
-        # id either, a delta naming a function starts a new call and one
-        # without a name continues the last: keying by position alone merged
-        # separate deltas' calls into one ("ab" with both argument objects).
-        call_id = raw.get("id")
-        if call_id:
-            key = call_id
-        elif (raw.get("function") or {}).get("name") or self.last_key is None:
-            key = f"anonymous-{self.next_tool_index}-{position}"
-        else:
-            key = self.last_key
-        self.last_key = key
-        if key not in self.tool_indexes:
-            self.tool_indexes[key] = self.next_tool_index
-            self.next_tool_index += 1
-        return self.tool_indexes[key]
-
-
-def _tool_call_chunks(
-    raw_calls: Sequence[Mapping[str, Any]], state: StreamState
-) -> list[Any]:
-    chunks = []
-    for position, raw in enumerate(raw_calls):
-        function = raw.get("function") or {}
-        chunks.append(
-            tool_call_chunk(
-                name=function.get("name"),
-                args=arguments_text(function.get("arguments")),
-                id=raw.get("id"),
-                index=state.tool_index(raw, position),
-            )
-        )
-    return chunks
-
-
-def generation_chunk_from_chunk(
-    chunk: Mapping[str, Any], state: StreamState
-) -> ChatGenerationChunk | None:
-    """Convert one decoded stream chunk to a ``ChatGenerationChunk``.
-
-    Handles content and reasoning deltas, both tool-call streaming styles, the
-    finish chunk and the usage chunk (``choices: []``), and ``choices: null``.
-
-    Args:
-        chunk: The decoded ``data:`` payload of one SSE event.
-        state: The stream's state, updated in place.
-
-    Returns:
-        The generation chunk, or ``None`` when the chunk carries nothing.
-        Error payloads never get here: ``_streaming.decode_event`` raises on
-        them.
-    """
-    choices = chunk.get("choices") or []
-    usage_metadata, metadata = usage_fields(chunk)
-    content = ""
-    additional_kwargs: dict[str, Any] = {}
-    tool_call_chunks: list[Any] = []
-    generation_info: dict[str, Any] = {}
-    if choices:
-        choice = choices[0]
-        delta = choice.get("delta") or {}
+        # Hot path: the checks run only when a value is not the usual type.
+        delta = choice.get("delta")
+        if type(delta) is not dict:
+            delta = _shapes.mapping(delta, "choices[].delta")
         reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
-        text = delta.get("content") or ""
+        if type(reasoning) is not str:
+            reasoning = reasoning_of(delta, "delta")
+        text = delta.get("content")
+        if type(text) is not str:
+            text = _shapes.text(text, "delta.content")
         if text:
-            think, text = state.split_content(text)
+            think, text = self._think.split(text)
             reasoning += think
+        tool_calls = delta.get("tool_calls")
+        if tool_calls:
+            fields["tool_call_chunks"] = self._tools.chunks(tool_calls)
+        info = None
         finish_reason = choice.get("finish_reason")
-        if finish_reason is not None:
-            think, held = state.flush()
+        if finish_reason is not None and not self.finished:
+            metadata["finish_reason"] = _shapes.text(
+                finish_reason, "choices[].finish_reason"
+            )
+            info = {"finish_reason": finish_reason}
+            think, held = self.finish(fields)
             reasoning += think
             text += held
-        content = text
-        if reasoning:
-            additional_kwargs["reasoning_content"] = reasoning
-        if delta.get("tool_calls"):
-            tool_call_chunks = _tool_call_chunks(delta["tool_calls"], state)
-        if finish_reason is not None:
-            metadata.update(response_metadata(chunk, finish_reason))
-            generation_info["finish_reason"] = finish_reason
-            state.seen_model = True
         if choice.get("logprobs") is not None:
-            generation_info["logprobs"] = choice["logprobs"]
-    elif usage_metadata is None and not metadata:
-        return None
-    if metadata and not state.seen_model:
-        # No finish chunk carried the model name (e.g. usage before finish).
-        metadata.update(response_metadata(chunk, None))
-        state.seen_model = True
-    # Hot path (once per token): pass only the fields that differ from the
-    # defaults; pydantic validates every argument given, even an empty one.
-    fields: dict[str, Any] = {"content": content, "id": chunk.get("id")}
-    if additional_kwargs:
-        fields["additional_kwargs"] = additional_kwargs
-    if tool_call_chunks:
-        fields["tool_call_chunks"] = tool_call_chunks
-    if usage_metadata is not None:
-        fields["usage_metadata"] = usage_metadata
-    if metadata:
-        fields["response_metadata"] = metadata
-    message = AIMessageChunk(**fields)
-    state.produced = True
-    return ChatGenerationChunk(message=message, generation_info=generation_info or None)
+            metadata["logprobs"] = logprobs = logprobs_of(choice)
+            info = {**(info or {}), "logprobs": logprobs}
+        fields["content"] = text
+        if reasoning:
+            fields["additional_kwargs"] = {"reasoning_content": reasoning}
+        return info
+
+    def finish(self, fields: dict[str, Any]) -> tuple[str, str]:
+        """End the answer: settle held-back text and seal cut-off tool calls.
+
+        Args:
+            fields: The ``AIMessageChunk`` arguments; seals join its tool-call
+                chunks.
+
+        Returns:
+            ``(reasoning, answer)`` text that was held back.
+        """
+        self.finished = True
+        seals = self._tools.seals()
+        if seals:
+            fields["tool_call_chunks"] = [*fields.get("tool_call_chunks", ()), *seals]
+        return self._think.flush()
 
 
-def final_generation_chunk(state: StreamState) -> ChatGenerationChunk | None:
-    """Flush what a stream held back, once ``[DONE]`` has arrived.
+def _multiple_choices(index: Any) -> ResponseDecodeError:
+    return ResponseDecodeError(
+        f"The stream carries a second choice (index {index!r}): a LangChain "
+        "stream is one message, and splicing choices together would garble it. "
+        "Ask for n=1 when streaming; invoke and generate return one generation "
+        "per choice."
+    )
 
-    Content held back as a possible ``<think>`` tag is normally flushed by the
-    finish chunk; a stream that ended without one must not lose it.
 
-    Args:
-        state: The stream's state.
+class StreamAssembler:
+    """One stream's chunks to ``ChatGenerationChunk``s (see module docstring)."""
 
-    Returns:
-        A chunk with the held-back content, or ``None`` when there is none.
+    __slots__ = ("_choice", "_identity_pending", "_usage", "_produced")
 
-    Raises:
-        ResponseDecodeError: When the whole stream carried no chunk at all
-            (just ``[DONE]``): an empty stream is a failure, not an answer.
-    """
-    reasoning, content = state.flush()
-    if not reasoning and not content:
-        if not state.produced:
+    def __init__(self) -> None:
+        self._choice = ChoiceAssembler()
+        # (wire name, metadata key) still to report; None before the first chunk.
+        self._identity_pending: tuple[tuple[str, str], ...] | None = None
+        self._usage: Mapping[str, Any] | None = None
+        self._produced = False
+
+    def feed(self, chunk: Mapping[str, Any]) -> ChatGenerationChunk | None:
+        """Convert one decoded stream chunk.
+
+        Args:
+            chunk: The decoded ``data:`` payload of one SSE event. Error
+                payloads never get here: ``_streaming`` raises on them.
+
+        Returns:
+            The generation chunk, or ``None`` when the chunk carries nothing
+            to hand over yet (``choices: null``, the usage chunk).
+
+        Raises:
+            ResponseDecodeError: For a chunk of the wrong shape, or a second
+                choice.
+        """
+        if reports_usage(chunk):
+            self._usage = chunk  # the last report wins; handed over at the end
+        choices = chunk.get("choices")
+        if not choices:
+            if self._usage is chunk:
+                self._produced = True
+            return None
+        # Hot path (once per token): pass only the fields that differ from the
+        # defaults; pydantic validates every argument given, even an empty one.
+        chunk_id = chunk.get("id")
+        if chunk_id is not None and type(chunk_id) is not str:
+            chunk_id = _shapes.optional_text(chunk_id, "id")
+        fields: dict[str, Any] = {"id": chunk_id}
+        metadata: dict[str, Any] = {}
+        info = None
+        if type(choices) is not list or len(choices) != 1:
+            choices = _shapes.items(choices, "choices")
+        for choice in choices:
+            if type(choice) is not dict:
+                choice = _shapes.items([choice], "choices")[0]
+            index = choice.get("index")
+            if index != 0 and _shapes.index(index, "choices[].index"):
+                raise _multiple_choices(index)
+            info = self._choice.feed(choice, fields, metadata) or info
+        return self._generation(chunk, fields, metadata, info)
+
+    def _generation(
+        self,
+        chunk: Mapping[str, Any],
+        fields: dict[str, Any],
+        metadata: dict[str, Any],
+        info: dict[str, Any] | None,
+    ) -> ChatGenerationChunk:
+        if self._identity_pending is None or self._identity_pending:
+            self._add_identity(chunk, metadata)
+        if metadata:
+            fields["response_metadata"] = metadata
+        self._produced = True
+        return ChatGenerationChunk(
+            message=AIMessageChunk(**fields), generation_info=info
+        )
+
+    def _add_identity(self, chunk: Mapping[str, Any], metadata: dict[str, Any]) -> None:
+        # Provider, model and fingerprint each go out once: with the first
+        # chunk handed over, or with the first later one that names them.
+        if self._identity_pending is None:
+            metadata["model_provider"] = MODEL_PROVIDER
+            self._identity_pending = IDENTITY_FIELDS
+        pending = []
+        for wire_name, key in self._identity_pending:
+            value = _shapes.optional_text(chunk.get(wire_name), wire_name)
+            if value is None:
+                pending.append((wire_name, key))
+            else:
+                metadata[key] = value
+        self._identity_pending = tuple(pending)
+
+    def finish(self) -> ChatGenerationChunk | None:
+        """Hand over what the stream held back, once ``[DONE]`` has arrived.
+
+        That is text held back as a possible ``<think>`` tag and seals of
+        cut-off tool calls when no finish chunk came, and the usage report.
+
+        Returns:
+            The last chunk, or ``None`` when nothing is left.
+
+        Raises:
+            ResponseDecodeError: When the whole stream carried no chunk at all
+                (just ``[DONE]``): an empty stream is a failure, not an answer.
+        """
+        if not self._produced:
             raise ResponseDecodeError(
                 "The stream ended without an answer: the server sent no chunk."
             )
-        return None
-    message = AIMessageChunk(
-        content=content,
-        additional_kwargs={"reasoning_content": reasoning} if reasoning else {},
-    )
-    return ChatGenerationChunk(message=message)
+        fields: dict[str, Any] = {"content": ""}
+        if not self._choice.finished:
+            reasoning, fields["content"] = self._choice.finish(fields)
+            if reasoning:
+                fields["additional_kwargs"] = {"reasoning_content": reasoning}
+        metadata: dict[str, Any] = {}
+        if self._usage is not None:
+            fields["usage_metadata"], metadata = usage_fields(self._usage)
+            fields["id"] = _shapes.optional_text(self._usage.get("id"), "id")
+        if len(fields) == 1 and not fields["content"] and not metadata:
+            return None
+        return self._generation(self._usage or {}, fields, metadata, None)

@@ -1,15 +1,14 @@
-"""LangChain messages to API dicts, and API responses and chunks to messages.
+"""LangChain messages to the API's message dicts, for requests.
 
-Pure functions, no I/O: ``convert_message_to_dict`` for requests and
-``chat_result_from_response`` for non-streaming answers. Streamed chunks are
-``_chunks``'s job; it shares the response helpers defined here.
+Pure functions, no I/O: ``convert_message_to_dict`` checks and converts one
+message. The other direction lives in ``_response`` (non-streaming bodies)
+and ``_chunks`` (stream chunks).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.messages import (
@@ -26,14 +25,8 @@ from langchain_core.messages import (
 from langchain_core.messages.block_translators.openai import (
     convert_to_openai_data_block,
 )
-from langchain_core.messages.tool import invalid_tool_call, tool_call
-from langchain_core.outputs import ChatGeneration, ChatResult
 
-from langchain_provider._metrics import raw_usage, timing_from, usage_metadata_from
 from langchain_provider._reasoning import reasoning_fields
-from langchain_provider.errors import ResponseDecodeError
-
-MODEL_PROVIDER = "sambanova"
 
 _ROLES = frozenset({"system", "user", "assistant", "tool"})
 _MESSAGE_ROLES: dict[type[BaseMessage], str] = {
@@ -71,6 +64,18 @@ def _image_part(block: Mapping[str, Any]) -> dict[str, Any]:
     return part
 
 
+def _block_text(block: Mapping[str, Any]) -> str:
+    text = block.get("text")
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise ValueError(
+            "A text content block's 'text' must be a string, got "
+            f"{type(text).__name__}: {str(text)[:80]!r}."
+        )
+    return text
+
+
 def _content_to_api(
     content: str | list[Any], *, allow_images: bool
 ) -> str | list[dict[str, Any]]:
@@ -88,7 +93,7 @@ def _content_to_api(
         elif not isinstance(block, Mapping):
             raise ValueError(f"Unsupported content block {block!r}.")
         elif block.get("type") == "text" and "source_type" not in block:
-            parts.append({"type": "text", "text": block.get("text") or ""})
+            parts.append({"type": "text", "text": _block_text(block)})
         elif block.get("type") in ("image", "image_url") or is_data_content_block(
             dict(block)
         ):
@@ -218,148 +223,3 @@ def convert_message_to_dict(
             reasoning_fields(message, result["content"], reasoning_in_history)
         )
     return result
-
-
-# ---------------------------------------------------------------------------
-# Responses: API dicts -> LangChain messages
-# ---------------------------------------------------------------------------
-
-THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
-_THINK_BLOCK = re.compile(r"^\s*<think>(.*?)(?:</think>|$)", re.DOTALL)
-
-
-def split_think_tags(content: str) -> tuple[str | None, str]:
-    """Split DeepSeek-R1's leading ``<think>...</think>`` reasoning from the answer.
-
-    Args:
-        content: The message content as the server sent it.
-
-    Returns:
-        ``(reasoning, answer)``; reasoning is ``None`` when there is no block.
-    """
-    match = _THINK_BLOCK.match(content)
-    if match is None:
-        return None, content
-    return match.group(1).strip(), content[match.end() :].lstrip()
-
-
-def arguments_text(arguments: Any) -> str:
-    """Tool-call arguments as the JSON text LangChain expects."""
-    # Older servers sent arguments as a JSON object rather than a string; the
-    # service also sends null for tools called without arguments.
-    if arguments is None:
-        return ""
-    if isinstance(arguments, str):
-        return arguments
-    return json.dumps(arguments, ensure_ascii=False)
-
-
-def _parse_tool_calls(
-    raw_calls: Sequence[Mapping[str, Any]],
-) -> tuple[list[ToolCall], list[InvalidToolCall]]:
-    tool_calls: list[ToolCall] = []
-    invalid: list[InvalidToolCall] = []
-    for raw in raw_calls:
-        function = raw.get("function") or {}
-        name = function.get("name")
-        arguments = arguments_text(function.get("arguments"))
-        try:
-            args = json.loads(arguments) if arguments.strip() else {}
-            problem = None if isinstance(args, dict) else "must be a JSON object"
-        except json.JSONDecodeError as exc:
-            problem = f"are not valid JSON: {exc}"
-        if problem is None:
-            tool_calls.append(tool_call(name=name or "", args=args, id=raw.get("id")))
-        else:
-            invalid.append(
-                invalid_tool_call(
-                    name=name,
-                    args=arguments,
-                    id=raw.get("id"),
-                    error=f"Arguments {problem}.",
-                )
-            )
-    return tool_calls, invalid
-
-
-def response_metadata(body: Mapping[str, Any], finish_reason: Any) -> dict[str, Any]:
-    """The response metadata a body or chunk carries (model, finish, fingerprint)."""
-    metadata: dict[str, Any] = {"model_provider": MODEL_PROVIDER}
-    if finish_reason is not None:
-        metadata["finish_reason"] = finish_reason
-    # Report the model the response names, not the constructor's: a per-call
-    # `model=` override must show up here.
-    if body.get("model") is not None:
-        metadata["model_name"] = body["model"]
-    if body.get("system_fingerprint") is not None:
-        metadata["system_fingerprint"] = body["system_fingerprint"]
-    return metadata
-
-
-def usage_fields(body: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """Return ``(usage_metadata, metadata)`` for a body or chunk with usage."""
-    usage = raw_usage(body)
-    if usage is None:
-        return None, {}
-    metadata: dict[str, Any] = {"token_usage": usage}
-    timing = timing_from(usage)
-    if timing:
-        metadata["timing"] = timing
-    return usage_metadata_from(usage), metadata
-
-
-def chat_result_from_response(body: Mapping[str, Any]) -> ChatResult:
-    """Convert a non-streaming response body to a ``ChatResult``.
-
-    Args:
-        body: The decoded ``chat.completion`` body.
-
-    Returns:
-        One generation per choice; each ``AIMessage`` carries the response id,
-        tool calls, reasoning, usage metadata and response metadata (model,
-        finish reason, fingerprint, raw token usage, timing).
-    """
-    usage_metadata, usage_meta = usage_fields(body)
-    generations = []
-    for choice in body.get("choices") or []:
-        raw = choice.get("message") or {}
-        content = raw.get("content") or ""
-        additional_kwargs: dict[str, Any] = {}
-        reasoning = raw.get("reasoning") or raw.get("reasoning_content")
-        if not reasoning and isinstance(content, str):
-            reasoning, content = split_think_tags(content)
-        if reasoning:
-            additional_kwargs["reasoning_content"] = reasoning
-        tool_calls, invalid_tool_calls = _parse_tool_calls(raw.get("tool_calls") or [])
-        finish_reason = choice.get("finish_reason")
-        message = AIMessage(
-            content=content,
-            id=body.get("id"),
-            additional_kwargs=additional_kwargs,
-            tool_calls=tool_calls,
-            invalid_tool_calls=invalid_tool_calls,
-            usage_metadata=usage_metadata,
-            response_metadata={**response_metadata(body, finish_reason), **usage_meta},
-        )
-        generation_info = {"finish_reason": finish_reason}
-        if choice.get("logprobs") is not None:
-            generation_info["logprobs"] = choice["logprobs"]
-        generations.append(
-            ChatGeneration(message=message, generation_info=generation_info)
-        )
-    # Only what the server reported: LangChain copies llm_output into the
-    # message's response_metadata, where a None the stream lacks would differ.
-    if not generations:
-        raise ResponseDecodeError(
-            "The response has no choices: the server returned no answer."
-        )
-    llm_output = {
-        key: value
-        for key, value in (
-            ("token_usage", usage_meta.get("token_usage")),
-            ("model_name", body.get("model")),
-            ("system_fingerprint", body.get("system_fingerprint")),
-        )
-        if value is not None
-    }
-    return ChatResult(generations=generations, llm_output=llm_output)

@@ -104,6 +104,11 @@ def raw_usage(body: Mapping[str, Any]) -> dict[str, Any] | None:
     return merged
 
 
+def reports_usage(body: Mapping[str, Any]) -> bool:
+    """Whether a body or chunk reports usage (cheap: called once per chunk)."""
+    return body.get("usage") is not None or not _TOP_LEVEL_USAGE_FIELDS.isdisjoint(body)
+
+
 def usage_metadata_from(usage: Mapping[str, Any]) -> UsageMetadata | None:
     """Map a usage dict to LangChain's ``UsageMetadata``.
 

@@ -24,6 +24,8 @@ from typing import Any, Literal, get_args
 
 from langchain_core.messages import AIMessage
 
+from langchain_provider._think import split_think_tags
+
 ReasoningInHistory = Literal["auto", "always", "never"]
 """Which assistant turns send their reasoning back (see the module docstring)."""
 
@@ -94,9 +96,6 @@ def reasoning_fields(
     fields: dict[str, Any] = {}
     think = None
     if isinstance(content, str) and content.lstrip().startswith("<think>"):
-        # Imported here: _messages calls this module while converting.
-        from langchain_provider._messages import split_think_tags
-
         think, fields["content"] = split_think_tags(content)
     if policy == "never" or (policy == "auto" and not _made_tool_calls(message)):
         return fields

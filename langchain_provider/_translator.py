@@ -32,7 +32,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages import content as types
 from langchain_core.messages.block_translators import register_translator
 
-from langchain_provider._messages import MODEL_PROVIDER, split_think_tags
+from langchain_provider._response import MODEL_PROVIDER
+from langchain_provider._think import split_think_tags
 
 TOOL_CHUNK_INDEX_PREFIX = "lc_sambanova_tc_"
 """Prefix of streamed tool-call block indexes.

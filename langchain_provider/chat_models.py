@@ -41,18 +41,13 @@ from pydantic import (
 from typing_extensions import Self
 
 from langchain_provider._catalog import ModelInfo, alist_models, list_models
-from langchain_provider._chunks import (
-    StreamState,
-    final_generation_chunk,
-    generation_chunk_from_chunk,
-)
+from langchain_provider._chunks import StreamAssembler
 from langchain_provider._client import (
     ChatCompletionsClient,
     build_headers,
     shared_async_client,
     shared_sync_client,
 )
-from langchain_provider._messages import MODEL_PROVIDER, chat_result_from_response
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
     check_model_kwargs,
@@ -65,6 +60,7 @@ from langchain_provider._params import (
 from langchain_provider._profiles import profile_for
 from langchain_provider._reasoning import ReasoningInHistory, checked_policy
 from langchain_provider._request import build_request_body
+from langchain_provider._response import MODEL_PROVIDER, chat_result_from_response
 from langchain_provider._structured_output import (
     StructuredOutputMethod,
     build_structured_output,
@@ -696,22 +692,21 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         client, body = self._prepare_call(messages, stop, kwargs, stream=True)
-        state = StreamState()
+        assembler = StreamAssembler()
         v1 = self.output_version == "v1"
         chunks = client.stream(body)
         try:
             for raw in chunks:
-                chunk = generation_chunk_from_chunk(raw, state)
-                if chunk is None:
-                    continue
-                if v1:
-                    _mark_provider(chunk)
-                if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+                chunk = assembler.feed(raw)
+                if chunk is not None:
+                    if v1:
+                        _mark_provider(chunk)
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
         finally:
             chunks.close()  # type: ignore[attr-defined]
-        final = final_generation_chunk(state)
+        final = assembler.finish()
         if final is not None:
             if run_manager:
                 run_manager.on_llm_new_token(final.text, chunk=final)
@@ -725,22 +720,21 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         client, body = self._prepare_call(messages, stop, kwargs, stream=True)
-        state = StreamState()
+        assembler = StreamAssembler()
         v1 = self.output_version == "v1"
         chunks = client.astream(body)
         try:
             async for raw in chunks:
-                chunk = generation_chunk_from_chunk(raw, state)
-                if chunk is None:
-                    continue
-                if v1:
-                    _mark_provider(chunk)
-                if run_manager:
-                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+                chunk = assembler.feed(raw)
+                if chunk is not None:
+                    if v1:
+                        _mark_provider(chunk)
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
         finally:
             await chunks.aclose()  # type: ignore[attr-defined]
-        final = final_generation_chunk(state)
+        final = assembler.finish()
         if final is not None:
             if run_manager:
                 await run_manager.on_llm_new_token(final.text, chunk=final)

@@ -28,6 +28,7 @@ from langchain_provider._client import (
 )
 from unit_tests.conftest import (
     API_KEY,
+    BrokenStream,
     broken_sse_reply,
     chunk,
     completion,
@@ -501,3 +502,70 @@ def test_injected_clients_are_used() -> None:
     assert model.client._async_client() is model.http_async_client
     model.invoke("hi")
     assert server.calls == 1
+
+
+# ---------------------------------------------------------------------------
+# Stream and body edges (folded from the former test_stream_edges.py)
+# ---------------------------------------------------------------------------
+
+ERROR_PAYLOAD = {"error": {"message": "Internal error", "type": "server_error"}}
+
+
+def test_error_payload_before_first_chunk_is_retried() -> None:
+    model, server = make_model(
+        sse_reply([ERROR_PAYLOAD], done=False), sse_reply(text_chunks("Hi"))
+    )
+    assert "".join(c.text for c in model.stream("hi")) == "Hi"
+    assert server.calls == 2
+
+
+def test_error_payload_after_a_chunk_raises_after_the_chunk() -> None:
+    model, server = make_model(
+        sse_reply([chunk({"content": "He"}), ERROR_PAYLOAD], done=False)
+    )
+    received = []
+    with pytest.raises(errors.StreamEventError, match="Internal error"):
+        for piece in model.stream("hi"):
+            received.append(piece.text)
+    assert received == ["He"]
+    assert server.calls == 1
+
+
+@pytest.mark.parametrize("method", ["stream", "invoke"])
+def test_error_body_cut_while_read_is_a_retried_connection_failure(
+    method: str,
+) -> None:
+    def cut_error_body(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            503,
+            headers={"content-type": "application/json", **FAST},
+            stream=BrokenStream(
+                [b'{"error": {"mess'], httpx.RemoteProtocolError("cut")
+            ),
+        )
+
+    ok = (
+        sse_reply(text_chunks("Hi"))
+        if method == "stream"
+        else json_reply(completion("Hi"))
+    )
+    model, server = make_model(cut_error_body, ok)
+    if method == "stream":
+        assert "".join(c.text for c in model.stream("hi")) == "Hi"
+    else:
+        assert model.invoke("hi").content == "Hi"
+    assert server.calls == 2
+
+
+def test_a_200_body_holding_an_error_is_typed_by_its_code_not_status_200() -> None:
+    model, _ = make_model(
+        json_reply({"error": {"message": "boom", "code": "internal"}})
+    )
+    with pytest.raises(errors.ServerError) as info:
+        model.invoke("hi")
+    assert "200" not in str(info.value) and "boom" in str(info.value)
+
+
+def test_nan_retry_after_ms_falls_back_to_retry_after() -> None:
+    headers = httpx.Headers({"retry-after-ms": "nan", "retry-after": "2"})
+    assert retry_delay(0, headers) == 2

@@ -1,7 +1,7 @@
-"""Message conversion, both directions, through the model and the wire.
+"""Message conversion for requests (``_messages``), through the model and the wire.
 
-Request-side tables check what the MockTransport receives; response-side tests
-check what ``invoke`` hands back for a given body.
+Tables check what the MockTransport receives; the response direction is
+tested in ``test_response.py`` and ``test_chunks.py``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_provider._messages import convert_message_to_dict, split_think_tags
-from unit_tests.conftest import MODEL, completion, json_reply, make_model
+from langchain_provider._messages import convert_message_to_dict
+from unit_tests.conftest import make_model
 
 PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
 PNG_DATA_URL = f"data:image/png;base64,{PNG_B64}"
@@ -273,159 +273,17 @@ def test_empty_message_list_raises_before_sending() -> None:
     assert server.calls == 0
 
 
-def test_images_only_in_user_messages() -> None:
+@pytest.mark.parametrize("message_class", [AIMessage, SystemMessage])
+def test_images_only_in_user_messages(message_class: type[BaseMessage]) -> None:
+    # Pinned: the API takes images in user turns only, so a system prompt
+    # with an image is refused before sending rather than sent to fail.
     model, server = make_model()
-    message = AIMessage(
+    message = message_class(
         content=[{"type": "image", "base64": PNG_B64, "mime_type": "image/png"}]
     )
     with pytest.raises(ValueError, match="user messages"):
         model.invoke([HumanMessage("hi"), message])
     assert server.calls == 0
-
-
-# ---------------------------------------------------------------------------
-# Responses: API dicts -> LangChain messages
-# ---------------------------------------------------------------------------
-
-
-def test_invoke_returns_content_id_and_metadata() -> None:
-    model, _ = make_model(json_reply(completion("Paris.", id="003de5ed")))
-    message = model.invoke("Capital of France?")
-    assert isinstance(message, AIMessage)
-    assert message.content == "Paris."
-    assert message.id == "003de5ed"
-    metadata = message.response_metadata
-    assert metadata["model_name"] == MODEL
-    assert metadata["finish_reason"] == "stop"
-    assert metadata["system_fingerprint"] == "fastcoe"
-    assert metadata["model_provider"] == "sambanova"
-
-
-def test_model_name_is_the_one_the_response_names() -> None:
-    # The vendor integration repeated the constructor's model: a per-call
-    # override was misreported.
-    model, server = make_model(json_reply(completion(model="gpt-oss-120b")))
-    message = model.invoke("hi", model="gpt-oss-120b")
-    assert server.body["model"] == "gpt-oss-120b"
-    assert message.response_metadata["model_name"] == "gpt-oss-120b"
-
-
-def test_tool_calls_parsed_from_string_and_object_arguments() -> None:
-    tool_calls = [
-        {
-            "id": "call_1",
-            "type": "function",
-            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
-        },
-        {
-            # Older servers sent arguments as an object.
-            "id": "call_2",
-            "type": "function",
-            "function": {"name": "get_time", "arguments": {"tz": "CET"}},
-        },
-        {
-            # null arguments for a tool without parameters.
-            "id": "call_3",
-            "type": "function",
-            "function": {"name": "ping", "arguments": None},
-        },
-    ]
-    model, _ = make_model(
-        json_reply(completion("", tool_calls=tool_calls, finish_reason="tool_calls"))
-    )
-    message = model.invoke("hi")
-    assert [(c["name"], c["args"], c["id"]) for c in message.tool_calls] == [
-        ("get_weather", {"city": "Paris"}, "call_1"),
-        ("get_time", {"tz": "CET"}, "call_2"),
-        ("ping", {}, "call_3"),
-    ]
-    assert message.invalid_tool_calls == []
-    assert message.response_metadata["finish_reason"] == "tool_calls"
-
-
-@pytest.mark.parametrize(
-    "arguments", ['{"city": "Par', "[1, 2]"], ids=["bad json", "not an object"]
-)
-def test_bad_tool_arguments_become_invalid_tool_calls(arguments: str) -> None:
-    tool_calls = [
-        {
-            "id": "call_1",
-            "type": "function",
-            "function": {"name": "get_weather", "arguments": arguments},
-        }
-    ]
-    model, _ = make_model(json_reply(completion("", tool_calls=tool_calls)))
-    message = model.invoke("hi")
-    assert message.tool_calls == []
-    [invalid] = message.invalid_tool_calls
-    assert invalid["name"] == "get_weather"
-    assert invalid["args"] == arguments
-    assert invalid["id"] == "call_1"
-    assert invalid["error"]
-
-
-def test_invalid_tool_call_is_echoed_back_in_history() -> None:
-    tool_calls = [
-        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{"}}
-    ]
-    model, server = make_model(
-        json_reply(completion("", tool_calls=tool_calls)), json_reply(completion())
-    )
-    first = model.invoke("hi")
-    model.invoke([HumanMessage("hi"), first, ToolMessage("oops", tool_call_id="c1")])
-    assert server.bodies[1]["messages"][1]["tool_calls"] == [
-        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{"}}
-    ]
-
-
-def test_gpt_oss_reasoning_field_is_reasoning_content() -> None:
-    body = completion(
-        "42.", model="gpt-oss-120b", message={"reasoning": "6 times 7 is 42"}
-    )
-    model, _ = make_model(json_reply(body), model="gpt-oss-120b")
-    message = model.invoke("6*7?")
-    assert message.content == "42."
-    assert message.additional_kwargs["reasoning_content"] == "6 times 7 is 42"
-
-
-def test_deepseek_think_block_is_reasoning_content() -> None:
-    body = completion("<think>\nThe user greets me.\n</think>\n\nHello!")
-    model, _ = make_model(json_reply(body))
-    message = model.invoke("hi")
-    assert message.content == "Hello!"
-    assert "<think>" not in message.content
-    assert message.additional_kwargs["reasoning_content"] == "The user greets me."
-
-
-def test_no_reasoning_content_without_reasoning() -> None:
-    model, _ = make_model(json_reply(completion("Plain <think> is just text")))
-    message = model.invoke("hi")
-    assert message.content == "Plain <think> is just text"
-    assert "reasoning_content" not in message.additional_kwargs
-
-
-@pytest.mark.parametrize(
-    ("content", "expected"),
-    [
-        ("<think>a</think>b", ("a", "b")),
-        ("  <think>\na\n</think>\n\nb", ("a", "b")),
-        ("<think>unfinished", ("unfinished", "")),
-        ("answer <think>x</think>", (None, "answer <think>x</think>")),
-        ("", (None, "")),
-    ],
-)
-def test_split_think_tags(content: str, expected: tuple) -> None:
-    assert split_think_tags(content) == expected
-
-
-def test_null_content_is_empty_string() -> None:
-    tool_calls = [
-        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
-    ]
-    model, _ = make_model(json_reply(completion(None, tool_calls=tool_calls)))
-    message = model.invoke("hi")
-    assert message.content == ""
-    assert message.tool_calls[0]["name"] == "f"
 
 
 @pytest.mark.parametrize(
@@ -446,3 +304,16 @@ def test_an_image_in_a_tool_result_is_refused_not_sent_as_base64_text(block):
 def test_a_text_block_holding_none_is_empty_text():
     message = AIMessage(content=[{"type": "text", "text": None}, "after"])
     assert convert_message_to_dict(message)["content"] == "after"
+
+
+@pytest.mark.parametrize("text", [42, ["a"], {"t": "x"}], ids=["int", "list", "dict"])
+@pytest.mark.parametrize("message_class", [HumanMessage, SystemMessage, AIMessage])
+def test_a_text_block_whose_text_is_not_a_string_is_refused(
+    message_class: type[BaseMessage], text: object
+) -> None:
+    # It was a bare TypeError from str.join (issue 9, fault 8).
+    model, server = make_model()
+    message = message_class(content=[{"type": "text", "text": text}])
+    with pytest.raises(ValueError, match="'text' must be a string"):
+        model.invoke([message])
+    assert server.calls == 0

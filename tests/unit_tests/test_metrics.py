@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from langchain_provider._metrics import (
     combine_token_usage,
     raw_usage,
+    reports_usage,
     timing_from,
     usage_metadata_from,
 )
@@ -123,6 +126,43 @@ def test_usage_inside_wins_over_top_level() -> None:
     metadata = usage_metadata_from(usage)
     assert metadata is not None
     assert metadata["input_tokens"] == 1
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+def test_the_usage_object_wins_over_the_same_field_at_top_level(stream: bool) -> None:
+    # The public cloud reports in `usage` (wire-format.md); the reference
+    # page's top-level fields only fill in what `usage` lacks, and a null
+    # there counts as absent.
+    usage = {"prompt_tokens": 3, "completion_tokens": 4, "time_to_first_token": 0.1}
+    top = {"time_to_first_token": 0.9, "queue_time": None, "model_execution_time": 2}
+    if stream:
+        last = {**usage_chunk(usage), **top}
+        reply = sse_reply(
+            [chunk({"content": "Hi"}), chunk({}, finish_reason="stop"), last]
+        )
+    else:
+        reply = json_reply({**completion(usage=usage), **top})
+    model, _ = make_model(reply)
+    message = (
+        functools.reduce(operator.add, model.stream("hi"))
+        if stream
+        else model.invoke("hi")
+    )
+    assert message.response_metadata["token_usage"] == {
+        **usage,
+        "model_execution_time": 2,
+    }
+    assert message.response_metadata["timing"] == {
+        "time_to_first_token": 0.1,
+        "model_execution_time": 2.0,
+    }
+
+
+def test_reports_usage() -> None:
+    assert reports_usage({"usage": {"prompt_tokens": 1}})
+    assert reports_usage({"usage": None, "output_tokens_count": 3})
+    assert not reports_usage({"usage": None, "choices": []})
+    assert not reports_usage(chunk({"content": "x"}))
 
 
 def test_cached_and_reasoning_token_details() -> None:
