@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
+
 # name -> (lowest, highest, kind), as the API reference documents them.
 _RANGES: dict[str, tuple[float, float | None, type]] = {
     "temperature": (0.0, 1.0, float),
@@ -75,7 +77,9 @@ def validate_params(params: Mapping[str, Any]) -> None:
 
 
 def validate_max_retries(max_retries: Any) -> None:
-    """Retries are a whole number, zero or more."""
+    """Retries are a whole number, zero or more (``None``: the model's setting)."""
+    if max_retries is None:
+        return
     if (
         isinstance(max_retries, bool)
         or not isinstance(max_retries, int)
@@ -87,7 +91,13 @@ def validate_max_retries(max_retries: Any) -> None:
 
 
 def validate_timeout(timeout: Any) -> None:
-    """A timeout must be a finite positive number: never "wait forever"."""
+    """A timeout is a finite number of seconds > 0, an ``httpx.Timeout`` or ``None``.
+
+    ``None`` means the default (see ``ChatSambaNova.timeout``); an
+    ``httpx.Timeout`` is taken as given.
+    """
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return
     if (
         isinstance(timeout, bool)
         or not isinstance(timeout, (int, float))
@@ -95,5 +105,6 @@ def validate_timeout(timeout: Any) -> None:
         or timeout <= 0
     ):
         raise ValueError(
-            f"timeout must be a finite number of seconds > 0, got {timeout!r}."
+            "timeout must be a finite number of seconds > 0, an httpx.Timeout or "
+            f"None (the default), got {timeout!r}."
         )

@@ -28,7 +28,14 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import Self
 
 from langchain_provider._chunks import (
@@ -37,6 +44,7 @@ from langchain_provider._chunks import (
     generation_chunk_from_chunk,
 )
 from langchain_provider._client import ChatCompletionsClient
+from langchain_provider._headers import check_default_headers, normalize_api_key
 from langchain_provider._messages import chat_result_from_response
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
@@ -52,6 +60,7 @@ from langchain_provider._structured_output import (
     build_structured_output,
 )
 from langchain_provider._tools import convert_tool_choice, format_tools, tool_names
+from langchain_provider._transport import SHARED, Pools
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
 DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
@@ -96,8 +105,9 @@ class ChatSambaNova(BaseChatModel):
             Read from ``SAMBANOVA_API_KEY`` when not given.
         base_url: str
             API root; ``SAMBANOVA_BASE_URL`` or ``https://api.sambanova.ai/v1``.
-        timeout: float
-            Seconds to wait on connect and on each read (default 60).
+        timeout: float | httpx.Timeout | None
+            Seconds for every phase, or an ``httpx.Timeout``; unset: 5 s to
+            connect, 600 s for a non-streamed answer, 60 s between stream reads.
         max_retries: int
             Retries on 408/409/429/5xx and connection failures (default 2).
 
@@ -210,17 +220,24 @@ class ChatSambaNova(BaseChatModel):
         raises ``ValueError`` before any request is sent.
     """
 
-    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+    # hide_input_in_errors: a validation error must never echo the API key.
+    model_config = ConfigDict(
+        populate_by_name=True, protected_namespaces=(), hide_input_in_errors=True
+    )
 
     model: str = DEFAULT_MODEL
     """Name of the model to call, as the service lists it."""
 
     api_key: SecretStr | None = Field(
-        default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None)
+        default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None),
+        validate_default=True,
     )
     """SambaNova Cloud API key; read from ``SAMBANOVA_API_KEY`` when not given.
 
-    Required for the live service; optional for other ``base_url`` targets."""
+    Required for the live service; optional for other ``base_url`` targets.
+    Surrounding whitespace (a trailing newline or CRLF from a file) is
+    stripped; a key that still cannot be sent in an HTTP header raises
+    ``ValueError`` naming the problem, never the key."""
 
     base_url: str = Field(
         default_factory=from_env("SAMBANOVA_BASE_URL", default=DEFAULT_BASE_URL)
@@ -251,8 +268,14 @@ class ChatSambaNova(BaseChatModel):
     stream_usage: bool = True
     """Whether streams request and report usage and timing in their last chunk."""
 
-    timeout: float = 60.0
-    """Seconds to wait to connect and for each read or write (finite, never None)."""
+    timeout: float | httpx.Timeout | None = None
+    """How long to wait: seconds for every phase, or an ``httpx.Timeout``.
+
+    Unset (``None``): 5 s to connect and 600 s for a whole non-streamed answer
+    (reasoning models can think for minutes), while a stream that sends
+    nothing for 60 s (``_client.STREAM_READ_TIMEOUT``) raises
+    ``APITimeoutError``. A number applies to connect and to each read and
+    write, streamed or not."""
 
     max_retries: int = Field(default=2, ge=0)
     """Retries after a 408, 409, 429, 5xx or connection failure (0 disables)."""
@@ -261,25 +284,46 @@ class ChatSambaNova(BaseChatModel):
     """Extra body fields sent with every request (e.g. ``{"n": 1}``)."""
 
     default_headers: dict[str, str] | None = None
-    """Extra HTTP headers sent with every request."""
+    """Extra HTTP headers sent with every request.
+
+    Names are case-insensitive and replace the package's own: ``user-agent``
+    or ``accept`` given here is sent instead of the default, never beside it.
+    An ``Authorization`` given here wins over ``api_key`` (e.g. a gateway's
+    own credential), so exactly one is ever sent."""
 
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     """Your own ``httpx.Client`` for sync calls (proxies, transports, tests).
 
-    Its pool and transport are used as they are; the model's ``timeout`` still
-    applies to each request, as it does with the shared clients.
+    Its pool and transport are used as they are, and it is never closed by
+    the model; the model's ``timeout`` still applies to each request.
 
-    By default a client shared by every model with the same timeout is used."""
+    By default one client per process, shared by every model, is used (reset
+    in a forked child). See ``close`` for explicit lifecycles."""
 
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-    """Your own ``httpx.AsyncClient`` for async calls; by default one per loop."""
+    """Your own ``httpx.AsyncClient`` for async calls (never closed by the model).
+
+    By default one shared client per event loop, closed when the loop closes."""
+
+    _pools: Pools | None = PrivateAttr(default=None)
 
     @field_validator("timeout", mode="before")
     @classmethod
     def _validate_timeout(cls, value: Any) -> Any:
-        # Before pydantic's own float check, so that timeout=None gets our
-        # message naming the allowed range rather than "not a valid number".
+        # Before pydantic's own checks, so that a bad value gets our message
+        # naming what is allowed rather than pydantic's union report.
         validate_timeout(value)
+        return value
+
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _normalize_api_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return normalize_api_key(value)
+
+    @field_validator("default_headers", mode="after")
+    @classmethod
+    def _check_default_headers(cls, value: dict[str, str] | None) -> Any:
+        check_default_headers(value)
         return value
 
     @model_validator(mode="after")
@@ -293,7 +337,9 @@ class ChatSambaNova(BaseChatModel):
                 f"Set {sorted(overlap)} as ChatSambaNova fields, not in model_kwargs."
             )
         # An empty key (SAMBANOVA_API_KEY= in a .env file) is as missing as none.
-        has_key = self.api_key is not None and self.api_key.get_secret_value()
+        has_key = bool(self.api_key and self.api_key.get_secret_value()) or any(
+            name.lower() == "authorization" for name in self.default_headers or {}
+        )
         if not has_key and urlparse(self.base_url).hostname == LIVE_HOST:
             raise ValueError(
                 "No SambaNova API key: pass api_key=... or set SAMBANOVA_API_KEY "
@@ -386,16 +432,63 @@ class ChatSambaNova(BaseChatModel):
         """
         return self._client_with(self.timeout, self.max_retries)
 
-    def _client_with(self, timeout: float, max_retries: int) -> ChatCompletionsClient:
+    def _client_with(
+        self, timeout: float | httpx.Timeout | None, max_retries: int
+    ) -> ChatCompletionsClient:
         return ChatCompletionsClient(
             base_url=self.base_url,
-            api_key=self.api_key,
+            api_key=normalize_api_key(self.api_key),
             timeout=timeout,
             max_retries=max_retries,
             default_headers=self.default_headers,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
+            pools=self._pools or SHARED,
         )
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        """Give this model its own connection pools until ``close``.
+
+        By default models share process-wide pools that are never closed
+        while other models may use them; ``with ChatSambaNova(...) as llm:``
+        opens pools for this model alone and closes them deterministically
+        on exit. Clients passed as ``http_client`` are never closed.
+        """
+        if self._pools is None:
+            self._pools = Pools()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close the pools ``__enter__`` opened."""
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        """Async twin of ``__enter__``: ``async with ChatSambaNova(...) as llm:``."""
+        return self.__enter__()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Close the pools ``__aenter__`` opened, on the running loop."""
+        await self.aclose()
+
+    def close(self) -> None:
+        """Close the connections this model owns (opened by ``with``).
+
+        The shared pools are left open for other models (they close at exit,
+        and per event loop when the loop closes), as are clients passed in as
+        ``http_client``/``http_async_client``. After ``close`` the model still
+        works, on the shared pools.
+        """
+        pools, self._pools = self._pools, None
+        if pools is not None:
+            pools.close()
+
+    async def aclose(self) -> None:
+        """Async twin of ``close``; also closes this loop's async connections."""
+        pools, self._pools = self._pools, None
+        if pools is not None:
+            await pools.aclose()
 
     def _build_request_body(
         self,
@@ -439,8 +532,9 @@ class ChatSambaNova(BaseChatModel):
         ``max_retries`` override the instance's for this call only.
         """
         options = {name: kwargs.pop(name) for name in _CALL_OPTIONS if name in kwargs}
-        timeout = options.get("timeout", self.timeout)
-        max_retries = options.get("max_retries", self.max_retries)
+        # None per call means "the model's setting", as for body fields.
+        timeout = _or(options.get("timeout"), self.timeout)
+        max_retries = _or(options.get("max_retries"), self.max_retries)
         validate_timeout(timeout)
         validate_max_retries(max_retries)
         body = self._build_request_body(
@@ -460,7 +554,8 @@ class ChatSambaNova(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         client, body = self._prepare_call(messages, stop, kwargs, stream=False)
-        return chat_result_from_response(client.create(body))
+        result = chat_result_from_response(client.create(body))
+        return _with_rate_limit(result, client.rate_limit)
 
     async def _agenerate(
         self,
@@ -470,7 +565,8 @@ class ChatSambaNova(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         client, body = self._prepare_call(messages, stop, kwargs, stream=False)
-        return chat_result_from_response(await client.acreate(body))
+        result = chat_result_from_response(await client.acreate(body))
+        return _with_rate_limit(result, client.rate_limit)
 
     def _stream(
         self,
@@ -487,6 +583,8 @@ class ChatSambaNova(BaseChatModel):
                 chunk = generation_chunk_from_chunk(raw, state)
                 if chunk is None:
                     continue
+                if client.rate_limit is not None:  # headers: on the first chunk
+                    _move_rate_limit(client, chunk)
                 if run_manager:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
@@ -513,6 +611,8 @@ class ChatSambaNova(BaseChatModel):
                 chunk = generation_chunk_from_chunk(raw, state)
                 if chunk is None:
                     continue
+                if client.rate_limit is not None:  # headers: on the first chunk
+                    _move_rate_limit(client, chunk)
                 if run_manager:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
@@ -598,3 +698,23 @@ class ChatSambaNova(BaseChatModel):
         return build_structured_output(
             self, schema, method=method, include_raw=include_raw, strict=strict
         )
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _with_rate_limit(
+    result: ChatResult, rate_limit: dict[str, Any] | None
+) -> ChatResult:
+    """Put the response's rate-limit state in each message's metadata."""
+    if rate_limit is not None:
+        for generation in result.generations:
+            generation.message.response_metadata["rate_limit"] = rate_limit
+    return result
+
+
+def _move_rate_limit(client: ChatCompletionsClient, chunk: ChatGenerationChunk) -> None:
+    """Attach the stream's rate-limit state to ``chunk`` (once per stream)."""
+    chunk.message.response_metadata["rate_limit"] = client.rate_limit
+    client.rate_limit = None

@@ -2,8 +2,8 @@
 
 Retried replies carry ``retry-after-ms: 1`` so the suite stays fast; the only
 real backoff sleeps are for transport failures, which carry no header, and
-those tests allow a single retry. The delay arithmetic itself is tested on the
-pure ``retry_delay`` function.
+those tests allow a single retry. The policy itself (statuses, delays) is
+tested without I/O in ``test_retry.py``; pools in ``test_transport.py``.
 """
 
 from __future__ import annotations
@@ -18,14 +18,6 @@ import pytest
 from langchain_core import exceptions as core
 
 from langchain_provider import ChatSambaNova, errors
-from langchain_provider._client import (
-    INITIAL_BACKOFF,
-    MAX_BACKOFF,
-    retry_delay,
-    shared_async_client,
-    shared_sync_client,
-    should_retry_status,
-)
 from unit_tests.conftest import (
     API_KEY,
     broken_sse_reply,
@@ -236,96 +228,6 @@ def test_x_should_retry_true_still_bounded_by_max_retries() -> None:
     assert server.calls == 2
 
 
-@pytest.mark.parametrize(
-    ("status", "hint", "expected"),
-    [
-        (503, None, True),
-        (429, None, True),
-        (408, None, True),
-        (409, None, True),
-        (599, None, True),
-        (400, None, False),
-        (404, None, False),
-        (503, "false", False),
-        (503, "FALSE", False),
-        (400, "true", True),
-        (400, "maybe", False),
-    ],
-)
-def test_should_retry_status(status: int, hint: str | None, expected: bool) -> None:
-    headers = httpx.Headers({"x-should-retry": hint} if hint else {})
-    assert should_retry_status(status, headers) is expected
-
-
-# retry_delay: the pure arithmetic behind every wait.
-
-
-@pytest.mark.parametrize(
-    ("headers", "expected"),
-    [
-        ({"retry-after-ms": "250"}, 0.25),
-        ({"retry-after-ms": "0"}, 0.0),
-        ({"retry-after": "3"}, 3.0),
-        ({"retry-after": "1.5"}, 1.5),
-        ({"retry-after": "60"}, 60.0),
-        # retry-after-ms wins over retry-after.
-        ({"retry-after-ms": "100", "retry-after": "9"}, 0.1),
-    ],
-)
-def test_retry_delay_follows_the_server(
-    headers: dict[str, str], expected: float
-) -> None:
-    assert retry_delay(0, httpx.Headers(headers)) == pytest.approx(expected)
-
-
-def test_retry_delay_http_date() -> None:
-    when = email.utils.formatdate(time.time() + 10, usegmt=True)
-    delay = retry_delay(0, httpx.Headers({"retry-after": when}))
-    assert 8 <= delay <= 10.5
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"retry-after": "120"},  # over the 60 s cap
-        {"retry-after-ms": "61000"},
-        {"retry-after": "-5"},
-        {"retry-after": "soon"},  # neither seconds nor a date
-        {"retry-after": ""},
-        {"retry-after-ms": "abc"},
-        {"retry-after": email.utils.formatdate(time.time() - 100, usegmt=True)},
-        {},
-    ],
-    ids=[
-        "over-cap",
-        "ms-over-cap",
-        "negative",
-        "garbage",
-        "empty",
-        "ms-garbage",
-        "past-date",
-        "none",
-    ],
-)
-def test_retry_delay_falls_back_to_backoff(headers: dict[str, str]) -> None:
-    for attempt in range(6):
-        delay = retry_delay(attempt, httpx.Headers(headers))
-        backoff = min(INITIAL_BACKOFF * 2**attempt, MAX_BACKOFF)
-        assert 0.75 * backoff <= delay <= backoff
-
-
-def test_retry_delay_backoff_grows_then_caps() -> None:
-    assert retry_delay(0) <= INITIAL_BACKOFF
-    assert retry_delay(3) > retry_delay(0)
-    assert all(retry_delay(20) <= MAX_BACKOFF for _ in range(50))
-
-
-def test_retry_delay_has_jitter() -> None:
-    delays = {retry_delay(2) for _ in range(50)}
-    assert len(delays) > 1
-    assert all(0.75 * 2.0 <= d <= 2.0 for d in delays)
-
-
 # ---------------------------------------------------------------------------
 # Transport failures
 # ---------------------------------------------------------------------------
@@ -468,31 +370,8 @@ def test_error_event_before_the_first_chunk_is_retried() -> None:
 
 
 # ---------------------------------------------------------------------------
-# Connection pools
+# Injected clients
 # ---------------------------------------------------------------------------
-
-
-def test_models_share_one_pool_per_timeout() -> None:
-    first = ChatSambaNova(api_key=API_KEY)
-    second = ChatSambaNova(api_key=API_KEY, model="gpt-oss-120b")
-    other_timeout = ChatSambaNova(api_key=API_KEY, timeout=5)
-    assert first.client._sync_client() is second.client._sync_client()
-    assert first.client._sync_client() is shared_sync_client(first.timeout)
-    assert other_timeout.client._sync_client() is not first.client._sync_client()
-
-
-async def test_async_pool_is_per_event_loop() -> None:
-    here = shared_async_client(60.0)
-    assert shared_async_client(60.0) is here
-
-    def in_another_loop() -> Any:
-        async def get() -> httpx.AsyncClient:
-            return shared_async_client(60.0)
-
-        return asyncio.run(get())
-
-    there = await asyncio.to_thread(in_another_loop)
-    assert there is not here
 
 
 def test_injected_clients_are_used() -> None:
