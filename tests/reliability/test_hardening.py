@@ -36,7 +36,6 @@ from .rawserver import (
     chunk,
     chunked_head,
     completion_body,
-    finish_chunk,
     gzip_corrupt,
     response,
     sse,
@@ -310,7 +309,8 @@ async def test_a_huge_error_page_is_cut_in_the_message_but_kept_whole(style):
 
 @STREAMS
 async def test_in_stream_rate_limit_is_a_rate_limit_and_is_retried(style):
-    event = 'event: error\ndata: {"error": {"message": "slow down", "code": "rate_limit_exceeded"}}'
+    error = {"error": {"message": "slow down", "code": "rate_limit_exceeded"}}
+    event = f"event: error\ndata: {json.dumps(error)}"
     with RawServer(sse_reply(sse(event, done=False)), sse_reply(ANSWER)) as server:
         outcome = await call(raw_model(server), style)
         assert len(server.requests) == 2

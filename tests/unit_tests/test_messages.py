@@ -446,3 +446,14 @@ def test_an_image_in_a_tool_result_is_refused_not_sent_as_base64_text(block):
 def test_a_text_block_holding_none_is_empty_text():
     message = AIMessage(content=[{"type": "text", "text": None}, "after"])
     assert convert_message_to_dict(message)["content"] == "after"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [ChatMessage(role="tool", content="x"), ToolMessage(content="x", tool_call_id="")],
+    ids=["chat-message", "empty-id"],
+)
+def test_a_tool_message_needs_its_tool_call_id(message: BaseMessage) -> None:
+    # Folded from the former test_mutation_gaps.py.
+    with pytest.raises(ValueError, match="tool_call_id"):
+        convert_message_to_dict(message)

@@ -1,0 +1,113 @@
+"""Connection pools and their lifecycle (``_transport``)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import httpx
+import pytest
+
+from langchain_provider import ChatSambaNova
+from langchain_provider._transport import POOL_LIMITS, SHARED, Pools
+from unit_tests.conftest import API_KEY, make_model
+
+
+def test_models_share_one_pool_whatever_their_timeouts() -> None:
+    first = ChatSambaNova(api_key=API_KEY)
+    second = ChatSambaNova(api_key=API_KEY, model="gpt-oss-120b", timeout=5)
+    third = ChatSambaNova(api_key=API_KEY, timeout=httpx.Timeout(3, connect=1))
+    client = first.client._sync_client()
+    assert second.client._sync_client() is client
+    assert third.client._sync_client() is client
+    assert client is SHARED.sync_client()
+
+
+def test_the_pool_is_bounded() -> None:
+    pool = SHARED.sync_client()._transport._pool  # type: ignore[attr-defined]
+    assert pool._max_connections == POOL_LIMITS.max_connections == 1000
+    assert pool._max_keepalive_connections == POOL_LIMITS.max_keepalive_connections
+
+
+def test_a_closed_shared_client_is_replaced_not_reused() -> None:
+    pools = Pools()
+    first = pools.sync_client()
+    first.close()
+    second = pools.sync_client()
+    assert second is not first and not second.is_closed
+    pools.close()
+    assert second.is_closed
+    assert pools.sync_client() is not second
+
+
+async def test_async_pool_is_per_event_loop() -> None:
+    here = SHARED.async_client()
+    assert SHARED.async_client() is here
+
+    def in_another_loop() -> Any:
+        async def get() -> httpx.AsyncClient:
+            return SHARED.async_client()
+
+        return asyncio.run(get())
+
+    there = await asyncio.to_thread(in_another_loop)
+    assert there is not here
+    assert there.is_closed  # its loop closed, and closed it
+
+
+async def test_a_closed_async_client_is_replaced() -> None:
+    pools = Pools()
+    first = pools.async_client()
+    await first.aclose()
+    assert pools.async_client() is not first
+    await pools.aclose()
+    assert pools.async_client_for(asyncio.get_running_loop()) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_never_uses_the_parents_clients() -> None:
+    parent = SHARED.sync_client()
+    own = Pools()
+    own_parent = own.sync_client()
+    pid = os.fork()
+    if pid == 0:  # the child
+        fresh = SHARED.sync_client()
+        ok = (
+            fresh is not parent
+            and not parent.is_closed  # not closed: the parent still uses it
+            and own.sync_client() is not own_parent
+        )
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert SHARED.sync_client() is parent  # the parent keeps its pool
+
+
+def test_with_gives_the_model_its_own_pool_and_closes_it() -> None:
+    with ChatSambaNova(api_key=API_KEY) as model:
+        own = model.client._sync_client()
+        assert own is not SHARED.sync_client()
+    assert own.is_closed and not SHARED.sync_client().is_closed
+    assert model.client._sync_client() is SHARED.sync_client()
+    model.close()  # idempotent
+
+
+async def test_async_with_closes_its_own_async_pool() -> None:
+    async with ChatSambaNova(api_key=API_KEY) as model:
+        own = model.client._async_client()
+        assert own is not SHARED.async_client()
+    assert own.is_closed and not SHARED.async_client().is_closed
+
+
+async def test_clients_passed_in_are_never_closed() -> None:
+    model, server = make_model()
+    with model:
+        model.invoke("hi")
+    async with model:
+        await model.ainvoke("hi")
+    model.close()
+    await model.aclose()
+    assert not model.http_client.is_closed
+    assert not model.http_async_client.is_closed
+    assert server.calls == 2
