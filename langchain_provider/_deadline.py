@@ -86,9 +86,12 @@ class _Watchdog:
 
 
 def _cut(watch: _Watch) -> None:
-    # Disarming happens under the same lock, and the response is marked
-    # closed before httpx hands its connection back to the pool, so a socket
-    # that already serves another request is never shut down.
+    # httpx marks a response closed before it hands the connection back to
+    # the pool, so a response that is not closed still owns its socket. The
+    # one window left (the read ends and the connection is reused between
+    # this check and the shutdown) needs the body to end exactly at the
+    # deadline and another request to take that very connection within
+    # microseconds; its worst outcome is a retryable connection error there.
     if watch.response.is_closed:
         return
     try:
