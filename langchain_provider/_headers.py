@@ -24,6 +24,8 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 def _header_problem(value: str) -> str | None:
     """What keeps ``value`` out of an HTTP header, described without quoting it."""
+    if value.isascii() and value.isprintable():
+        return None  # the usual case, checked at C speed
     for position, char in enumerate(value):
         if not (char.isascii() and char.isprintable()):
             name = unicodedata.name(char, "a control character")

@@ -68,6 +68,11 @@ def rate_limit_from_headers(headers: Mapping[str, str]) -> dict[str, Any] | None
         ``{window: {"limit", "remaining", "reset_seconds"}}`` with each value
         present only when its header was readable; ``None`` without headers.
     """
+    raw = getattr(headers, "raw", None)  # httpx.Headers: skip decoding when absent
+    if raw is not None and not any(
+        name[:12].lower() == b"x-ratelimit-" for name, _ in raw
+    ):
+        return None
     found: dict[str, dict[str, Any]] = {}
     for name, value in headers.items():
         lowered = name.lower()
