@@ -45,6 +45,7 @@ from langchain_provider._chunks import (
 )
 from langchain_provider._client import ChatCompletionsClient
 from langchain_provider._headers import check_default_headers, normalize_api_key
+from langchain_provider._lifecycle import PoolLifecycle
 from langchain_provider._messages import chat_result_from_response
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
@@ -73,7 +74,7 @@ _SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "max_tokens", "reasoning_ef
 _CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
 
 
-class ChatSambaNova(BaseChatModel):
+class ChatSambaNova(BaseChatModel, PoolLifecycle):
     r"""SambaNova Cloud chat models (Llama, DeepSeek, gpt-oss, Qwen, MiniMax, ...).
 
     Setup:
@@ -445,50 +446,6 @@ class ChatSambaNova(BaseChatModel):
             http_async_client=self.http_async_client,
             pools=self._pools or SHARED,
         )
-
-    # -- lifecycle -------------------------------------------------------------
-
-    def __enter__(self) -> Self:
-        """Give this model its own connection pools until ``close``.
-
-        By default models share process-wide pools that are never closed
-        while other models may use them; ``with ChatSambaNova(...) as llm:``
-        opens pools for this model alone and closes them deterministically
-        on exit. Clients passed as ``http_client`` are never closed.
-        """
-        if self._pools is None:
-            self._pools = Pools()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        """Close the pools ``__enter__`` opened."""
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        """Async twin of ``__enter__``: ``async with ChatSambaNova(...) as llm:``."""
-        return self.__enter__()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        """Close the pools ``__aenter__`` opened, on the running loop."""
-        await self.aclose()
-
-    def close(self) -> None:
-        """Close the connections this model owns (opened by ``with``).
-
-        The shared pools are left open for other models (they close at exit,
-        and per event loop when the loop closes), as are clients passed in as
-        ``http_client``/``http_async_client``. After ``close`` the model still
-        works, on the shared pools.
-        """
-        pools, self._pools = self._pools, None
-        if pools is not None:
-            pools.close()
-
-    async def aclose(self) -> None:
-        """Async twin of ``close``; also closes this loop's async connections."""
-        pools, self._pools = self._pools, None
-        if pools is not None:
-            await pools.aclose()
 
     def _build_request_body(
         self,
