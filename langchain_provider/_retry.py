@@ -3,9 +3,15 @@
 Every decision about sending a request again lives here: which statuses and
 transport failures are retried, how long to wait (exponential backoff with
 jitter, capped, or the server's ``retry-after-ms`` / ``retry-after``), the
-server's ``x-should-retry`` override, the first-chunk rule for streams and the
-daily-quota rule for 429s. The client's retry loops ask this object, and every
-error's ``is_retryable`` is derived from it, so both always agree.
+server's ``x-should-retry`` override and the daily-quota rule for 429s. The
+client's retry loops ask this object, and every error's ``is_retryable`` is
+derived from it, so both always agree.
+
+The first-chunk rule for streams: before a stream's first chunk, any failure
+this policy retries (including a body that ends empty, or an in-stream error
+whose kind is retryable) is retried like a failed request; after it, nothing
+is, because chunks were handed over. ``_client`` applies it by wrapping only
+the opening of a stream, up to its first chunk, in the retry loop.
 """
 
 from __future__ import annotations
