@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 MAX_STOP_SEQUENCES = 4
 REASONING_EFFORTS = ("low", "medium", "high")
 
@@ -226,7 +228,9 @@ def normalize_stop(stop: Any) -> list[str] | None:
 
 
 def validate_max_retries(max_retries: Any) -> None:
-    """Retries are a whole number, zero or more."""
+    """Retries are a whole number, zero or more (``None``: the model's setting)."""
+    if max_retries is None:
+        return
     if (
         isinstance(max_retries, bool)
         or not isinstance(max_retries, int)
@@ -238,7 +242,13 @@ def validate_max_retries(max_retries: Any) -> None:
 
 
 def validate_timeout(timeout: Any) -> None:
-    """A timeout must be a finite positive number: never "wait forever"."""
+    """A timeout is a finite number of seconds > 0, an ``httpx.Timeout`` or ``None``.
+
+    ``None`` means the default (see ``ChatSambaNova.timeout``); an
+    ``httpx.Timeout`` is taken as given.
+    """
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return
     if (
         isinstance(timeout, bool)
         or not isinstance(timeout, (int, float))
@@ -246,5 +256,6 @@ def validate_timeout(timeout: Any) -> None:
         or timeout <= 0
     ):
         raise ValueError(
-            f"timeout must be a finite number of seconds > 0, got {timeout!r}."
+            "timeout must be a finite number of seconds > 0, an httpx.Timeout or "
+            f"None (the default), got {timeout!r}."
         )

@@ -1,10 +1,20 @@
 """Server-sent events to decoded API chunks, with every way a stream can fail.
 
-SSE framing is left to ``httpx-sse``; this module decides what each event
-means. ``decode_event`` is the one place that happens, shared by the sync and
-async iterators, which differ only in ``for`` versus ``async for``.
+``SSEParser`` frames the byte stream into events as the SSE specification
+says: the body is UTF-8 whatever charset the content type declares, a
+leading byte-order mark is dropped, lines end in CRLF, LF or CR, and ``:``
+lines are comments (keep-alive pings). httpx-sse does the framing well but
+decodes with the declared charset, keeps the BOM (which hides the first
+event's field name, losing the first chunk) and compares the content type
+case-sensitively, so the framing is done here (and is leaner per chunk).
 
-A stream ends well only with ``data: [DONE]``. An ``event: error`` (or
+``decode_event`` decides what each event means, shared by the sync and async
+iterators, which differ only in ``for`` versus ``async for``.
+
+A stream ends well only with ``data: [DONE]``, and ends *there*: a server that
+keeps the body open afterwards (silently or with ``: ping`` comments) gets
+``DONE_GRACE`` seconds to finish the body, so that the connection can be
+reused, and is then cut (``_deadline``). An ``event: error`` (or
 ``error_event``), a ``data:`` payload holding an ``error`` object, a chunk that
 is not JSON, and a stream that stops early each raise, after the chunks that
 came before were delivered.
@@ -12,86 +22,134 @@ came before were delivered.
 
 from __future__ import annotations
 
+import codecs
 import json
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent
 
-from langchain_provider.errors import (
-    ResponseDecodeError,
-    StreamEventError,
-    StreamInterruptedError,
-    error_from_payload,
-)
+from langchain_provider._classify import classify, decode_json
+from langchain_provider._deadline import DONE_GRACE, cut_after
+from langchain_provider.errors import ResponseDecodeError, StreamInterruptedError
 
 _DONE = "[DONE]"
 _ERROR_EVENTS = frozenset({"error", "error_event"})
+_BOM = "\ufeff"
 
 
 class _Done(Exception):
     """Internal signal: the server sent ``[DONE]``."""
 
 
-def check_event_stream(response: httpx.Response) -> None:
-    """Make sure a successful streaming response really is an event stream.
-
-    Raises:
-        ResponseDecodeError: When the server answered with another content type.
-    """
+def is_event_stream(response: httpx.Response) -> bool:
+    """Whether the response's media type is ``text/event-stream`` (any case)."""
     content_type = response.headers.get("content-type", "")
-    if "text/event-stream" not in content_type:
-        raise ResponseDecodeError(
-            "Expected a text/event-stream response to a streaming request, got "
-            f"{content_type or 'no content type'!r}.",
-            status_code=response.status_code,
-        )
+    return content_type.partition(";")[0].strip().lower() == "text/event-stream"
 
 
-def decode_event(sse: ServerSentEvent) -> dict[str, Any] | None:
+class SSEParser:
+    """Incremental SSE framing: bytes in, ``(event, data)`` pairs out."""
+
+    __slots__ = ("_decoder", "_pending", "_cr", "_started", "_event", "_data")
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = ""
+        self._cr = False
+        self._started = False
+        self._event = ""
+        self._data: list[str] = []
+
+    def feed(self, raw: bytes) -> list[tuple[str, str]]:
+        """Frame ``raw`` (any slice of the body); return the completed events."""
+        text = self._decoder.decode(raw)
+        if not self._started and text:
+            self._started = True
+            if text[0] == _BOM:
+                text = text[1:]
+        if "\r" in text or self._cr:
+            text = self._normalize(text)
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        events: list[tuple[str, str]] = []
+        for line in lines:
+            if line:
+                self._field(line)
+            elif self._data or self._event:
+                events.append((self._event, "\n".join(self._data)))
+                self._event, self._data = "", []
+        return events
+
+    def pending_data(self) -> str:
+        """The data of an event the body ended in the middle of (no blank line)."""
+        if self._pending:
+            self._field(self._pending)
+            self._pending = ""
+        return "\n".join(self._data)
+
+    def _normalize(self, text: str) -> str:
+        # A CR at the end of one read may be the first half of a CRLF.
+        if self._cr:
+            text = "\r" + text
+        self._cr = text.endswith("\r")
+        if self._cr:
+            text = text[:-1]
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def _field(self, line: str) -> None:
+        if line[0] == ":":
+            return  # a comment: keep-alive
+        name, _, value = line.partition(":")
+        if value[:1] == " ":
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+
+
+def decode_event(event: str, data: str) -> dict[str, Any] | None:
     """Turn one server-sent event into a decoded chunk.
 
     Args:
-        sse: The event as framed by httpx-sse.
+        event: The event's type (``""`` when it had no ``event:`` field).
+        data: Its data lines, joined with newlines.
 
     Returns:
-        The decoded chunk, or ``None`` for an event that carries nothing
-        (comments, keep-alives).
+        The decoded chunk, or ``None`` for an event that carries nothing.
 
     Raises:
         _Done: On ``data: [DONE]``.
-        StreamEventError: On an error event or a payload holding an ``error``.
+        StreamEventError: (or the class its kind maps to, e.g.
+            ``StreamRateLimitError``) on an error event or a payload holding an
+            ``error``.
         ResponseDecodeError: On a ``data:`` payload that is not a JSON object.
     """
-    data = sse.data
-    if sse.event in _ERROR_EVENTS:
+    if event in _ERROR_EVENTS:
         try:
-            payload: Any = json.loads(data) if data else "error event with no data"
-        except json.JSONDecodeError:
+            payload: Any = decode_json(data) if data else "error event with no data"
+        except ValueError:
             payload = data
-        raise error_from_payload(
-            payload, status_code=None, default_class=StreamEventError
-        )
+        raise classify(payload, status_code=None, in_stream=True, body=data)
     if not data:
         return None
     if data == _DONE:
         raise _Done
     try:
         chunk = json.loads(data)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
         raise ResponseDecodeError(
-            f"A stream chunk is not valid JSON ({exc.msg}): {data[:200]!r}"
-        ) from exc
+            f"A stream chunk is not valid JSON ({reason}): {data[:200]!r}", body=data
+        ) from None
     if not isinstance(chunk, dict):
         raise ResponseDecodeError(
-            f"A stream chunk is not a JSON object: {data[:200]!r}"
+            f"A stream chunk is not a JSON object: {data[:200]!r}", body=data
         )
     if chunk.get("error"):
         # The other way the service reports an in-stream error: not a chunk.
-        raise error_from_payload(
-            chunk, status_code=None, default_class=StreamEventError
-        )
+        raise classify(chunk, status_code=None, in_stream=True, body=data)
     return chunk
 
 
@@ -101,11 +159,33 @@ def _incomplete() -> StreamInterruptedError:
     )
 
 
+def _ended_with_done(parser: SSEParser) -> bool:
+    # A body that closes right after "data: [DONE]" without the blank line
+    # still said [DONE]; the answer is whole.
+    return parser.pending_data() == _DONE
+
+
+def _drain(response: httpx.Response, body: Iterator[bytes]) -> None:
+    """Read what follows ``[DONE]`` for at most ``DONE_GRACE`` seconds.
+
+    Normally only the chunked terminator follows: reading it lets the
+    connection go back to the pool (a response closed half-read takes its
+    connection down, and the next stream pays a new TCP and TLS handshake).
+    A server that holds the body open is cut at the deadline instead.
+    """
+    with cut_after(response, DONE_GRACE):
+        try:
+            for _ in body:
+                pass
+        except (httpx.TransportError, httpx.DecodingError):
+            pass  # the answer is complete; the connection just is not reused
+
+
 def iter_chunks(response: httpx.Response) -> Iterator[dict[str, Any]]:
     """Yield the decoded chunks of a streaming response until ``[DONE]``.
 
     Args:
-        response: An open streaming response with a success status.
+        response: An open ``text/event-stream`` response with a success status.
 
     Yields:
         Each decoded chunk.
@@ -114,44 +194,45 @@ def iter_chunks(response: httpx.Response) -> Iterator[dict[str, Any]]:
         StreamEventError, ResponseDecodeError, StreamInterruptedError: As
             described in the module docstring.
     """
-    check_event_stream(response)
-    events = EventSource(response).iter_sse()
+    parser = SSEParser()
+    body = response.iter_bytes()
     try:
-        for sse in events:
-            chunk = decode_event(sse)
-            if chunk is not None:
-                yield chunk
+        for raw in body:
+            for event, data in parser.feed(raw):
+                chunk = decode_event(event, data)
+                if chunk is not None:
+                    yield chunk
     except _Done:
-        # Read what follows [DONE] (normally only the chunked terminator): a
-        # response closed half-read takes its connection down with it, and
-        # every stream would pay a new TCP and TLS handshake. The vendor and
-        # OpenAI SDKs drain the same way; a server that held the body open
-        # after [DONE] would delay the return up to the read timeout.
-        try:
-            for _ in events:
-                pass
-        except httpx.TransportError:
-            pass  # the answer is complete; the connection just is not reused
+        _drain(response, body)
         return
-    raise _incomplete()
+    if not _ended_with_done(parser):
+        raise _incomplete()
+
+
+async def _adrain(response: httpx.Response, body: AsyncIterator[bytes]) -> None:
+    """Async twin of :func:`_drain`."""
+    with cut_after(response, DONE_GRACE):
+        try:
+            async for _ in body:
+                pass
+        except (httpx.TransportError, httpx.DecodingError):
+            pass
 
 
 async def aiter_chunks(
     response: httpx.Response,
 ) -> AsyncGenerator[dict[str, Any], None]:
     """Async twin of :func:`iter_chunks`."""
-    check_event_stream(response)
-    events = EventSource(response).aiter_sse()
+    parser = SSEParser()
+    body = response.aiter_bytes()
     try:
-        async for sse in events:
-            chunk = decode_event(sse)
-            if chunk is not None:
-                yield chunk
+        async for raw in body:
+            for event, data in parser.feed(raw):
+                chunk = decode_event(event, data)
+                if chunk is not None:
+                    yield chunk
     except _Done:
-        try:  # drain after [DONE], as in iter_chunks
-            async for _ in events:
-                pass
-        except httpx.TransportError:
-            pass
+        await _adrain(response, body)
         return
-    raise _incomplete()
+    if not _ended_with_done(parser):
+        raise _incomplete()

@@ -33,6 +33,7 @@ from pydantic import (
     AliasChoices,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationInfo,
     field_validator,
@@ -42,12 +43,13 @@ from typing_extensions import Self
 
 from langchain_provider._catalog import ModelInfo, alist_models, list_models
 from langchain_provider._chunks import StreamAssembler
-from langchain_provider._client import (
-    ChatCompletionsClient,
+from langchain_provider._client import ChatCompletionsClient, resolve_timeout
+from langchain_provider._headers import (
     build_headers,
-    shared_async_client,
-    shared_sync_client,
+    check_default_headers,
+    normalize_api_key,
 )
+from langchain_provider._lifecycle import PoolLifecycle
 from langchain_provider._metrics import combine_token_usage
 from langchain_provider._params import (
     check_model_kwargs,
@@ -67,6 +69,7 @@ from langchain_provider._structured_output import (
 )
 from langchain_provider._token_count import OfflineTokenCounting
 from langchain_provider._tools import convert_tool_choice, format_tools, tool_names
+from langchain_provider._transport import SHARED, Pools
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
 DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
@@ -93,7 +96,7 @@ _SAMPLING_FIELDS = (
 _CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
 
 
-class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
+class ChatSambaNova(OfflineTokenCounting, PoolLifecycle, BaseChatModel):
     r"""SambaNova Cloud chat models (Llama, DeepSeek, gpt-oss, Qwen, MiniMax, ...).
 
     Setup:
@@ -139,9 +142,10 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         base_url: str
             API root; ``SAMBANOVA_BASE_URL``, ``SAMBANOVA_API_BASE`` or
             ``https://api.sambanova.ai/v1`` (alias ``sambanova_api_base``).
-        timeout: float
-            Seconds to wait on connect and on each read (default 60; alias
-            ``request_timeout``).
+        timeout: float | httpx.Timeout | None
+            Seconds for every phase, or an ``httpx.Timeout``; unset: 5 s to
+            connect, 600 s for a non-streamed answer, 60 s between stream reads
+            (alias ``request_timeout``).
         max_retries: int
             Retries on 408/409/429/5xx and connection failures (default 2).
 
@@ -275,8 +279,14 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         raises ``ValueError`` before any request is sent.
     """
 
+    # validate_assignment: `llm.temperature = 7` is checked like the
+    # constructor's arguments. hide_input_in_errors: a validation error must
+    # never echo the API key.
     model_config = ConfigDict(
-        populate_by_name=True, protected_namespaces=(), validate_assignment=True
+        populate_by_name=True,
+        protected_namespaces=(),
+        validate_assignment=True,
+        hide_input_in_errors=True,
     )
 
     model: str = Field(
@@ -287,13 +297,17 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
     api_key: SecretStr | None = Field(
         default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None),
         validation_alias=AliasChoices("api_key", "sambanova_api_key"),
+        validate_default=True,
     )
     """SambaNova Cloud API key; read from ``SAMBANOVA_API_KEY`` when not given or None.
 
     None is also what a deserialized model receives (the key is never
     serialized), so ``load(dumpd(llm), ...)`` reads it from the environment.
 
-    Required for the live service; optional for other ``base_url`` targets."""
+    Required for the live service; optional for other ``base_url`` targets.
+    Surrounding whitespace (a trailing newline or CRLF from a file) is
+    stripped; a key that still cannot be sent in an HTTP header raises
+    ``ValueError`` naming the problem, never the key."""
 
     base_url: str = Field(
         default_factory=from_env(
@@ -370,10 +384,16 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
     stream_usage: bool = True
     """Whether streams request and report usage and timing in their last chunk."""
 
-    timeout: float = Field(
-        default=60.0, validation_alias=AliasChoices("timeout", "request_timeout")
+    timeout: float | httpx.Timeout | None = Field(
+        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
     )
-    """Seconds to wait to connect and for each read or write (finite, never None)."""
+    """How long to wait: seconds for every phase, or an ``httpx.Timeout``.
+
+    Unset (``None``): 5 s to connect and 600 s for a whole non-streamed answer
+    (reasoning models can think for minutes), while a stream that sends
+    nothing for 60 s (``_client.STREAM_READ_TIMEOUT``) raises
+    ``APITimeoutError``. A number applies to connect and to each read and
+    write, streamed or not."""
 
     max_retries: int = Field(default=2, ge=0)
     """Retries after a 408, 409, 429, 5xx or connection failure (0 disables)."""
@@ -386,24 +406,34 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
     a ``None`` value is not sent."""
 
     default_headers: dict[str, str] | None = None
-    """Extra HTTP headers sent with every request."""
+    """Extra HTTP headers sent with every request.
+
+    Names are case-insensitive and replace the package's own: ``user-agent``
+    or ``accept`` given here is sent instead of the default, never beside it.
+    An ``Authorization`` given here wins over ``api_key`` (e.g. a gateway's
+    own credential), so exactly one is ever sent."""
 
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     """Your own ``httpx.Client`` for sync calls (proxies, transports, tests).
 
-    Its pool and transport are used as they are; the model's ``timeout`` still
-    applies to each request, as it does with the shared clients.
+    Its pool and transport are used as they are, and it is never closed by
+    the model; the model's ``timeout`` still applies to each request.
 
-    By default a client shared by every model with the same timeout is used."""
+    By default one client per process, shared by every model, is used (reset
+    in a forked child). See ``close`` for explicit lifecycles."""
 
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-    """Your own ``httpx.AsyncClient`` for async calls; by default one per loop."""
+    """Your own ``httpx.AsyncClient`` for async calls (never closed by the model).
+
+    By default one shared client per event loop, closed when the loop closes."""
+
+    _pools: Pools | None = PrivateAttr(default=None)
 
     @field_validator("timeout", mode="before")
     @classmethod
     def _validate_timeout(cls, value: Any) -> Any:
-        # Before pydantic's own float check, so that timeout=None gets our
-        # message naming the allowed range rather than "not a valid number".
+        # Before pydantic's own checks, so that a bad value gets our message
+        # naming what is allowed rather than pydantic's union report.
         validate_timeout(value)
         return value
 
@@ -446,6 +476,17 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
             return secret_from_env("SAMBANOVA_API_KEY", default=None)()
         return value
 
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _normalize_api_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return normalize_api_key(value)
+
+    @field_validator("default_headers", mode="after")
+    @classmethod
+    def _check_default_headers(cls, value: dict[str, str] | None) -> Any:
+        check_default_headers(value)
+        return value
+
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
         # With validate_assignment this also runs after each assignment.
@@ -456,7 +497,9 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
                 "is one message."
             )
         # An empty key (SAMBANOVA_API_KEY= in a .env file) is as missing as none.
-        has_key = self.api_key is not None and self.api_key.get_secret_value()
+        has_key = bool(self.api_key and self.api_key.get_secret_value()) or any(
+            name.lower() == "authorization" for name in self.default_headers or {}
+        )
         if not has_key and urlparse(self.base_url).hostname == LIVE_HOST:
             raise ValueError(
                 "No SambaNova API key: pass api_key=... or set SAMBANOVA_API_KEY "
@@ -557,15 +600,18 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         """
         return self._client_with(self.timeout, self.max_retries)
 
-    def _client_with(self, timeout: float, max_retries: int) -> ChatCompletionsClient:
+    def _client_with(
+        self, timeout: float | httpx.Timeout | None, max_retries: int
+    ) -> ChatCompletionsClient:
         return ChatCompletionsClient(
             base_url=self.base_url,
-            api_key=self.api_key,
+            api_key=normalize_api_key(self.api_key),
             timeout=timeout,
             max_retries=max_retries,
             default_headers=self.default_headers,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
+            pools=self._pools or SHARED,
         )
 
     def _build_request_body(
@@ -611,8 +657,12 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
             SambaNovaError: The package's typed error for a failed request or
                 an unreadable answer.
         """
-        client = self.http_client or shared_sync_client(self.timeout)
-        return list_models(client, self.base_url, self._catalog_headers(), self.timeout)
+        return list_models(
+            self.client.sync_http(),
+            self.base_url,
+            self._catalog_headers(),
+            resolve_timeout(self.timeout, stream=False),
+        )
 
     async def alist_models(self) -> list[ModelInfo]:
         """Async `list_models`.
@@ -624,13 +674,16 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
             SambaNovaError: The package's typed error for a failed request or
                 an unreadable answer.
         """
-        client = self.http_async_client or shared_async_client(self.timeout)
         return await alist_models(
-            client, self.base_url, self._catalog_headers(), self.timeout
+            self.client.async_http(),
+            self.base_url,
+            self._catalog_headers(),
+            resolve_timeout(self.timeout, stream=False),
         )
 
     def _catalog_headers(self) -> dict[str, str]:
-        return build_headers(self.api_key, self.default_headers, stream=False)
+        api_key = normalize_api_key(self.api_key)
+        return build_headers(api_key, self.default_headers, stream=False)
 
     # -- generation ------------------------------------------------------------
 
@@ -672,7 +725,8 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         client, body = self._prepare_call(messages, stop, kwargs, stream=False)
-        return chat_result_from_response(client.create(body))
+        result = chat_result_from_response(client.create(body))
+        return _with_rate_limit(result, client.rate_limit)
 
     async def _agenerate(
         self,
@@ -682,7 +736,8 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         client, body = self._prepare_call(messages, stop, kwargs, stream=False)
-        return chat_result_from_response(await client.acreate(body))
+        result = chat_result_from_response(await client.acreate(body))
+        return _with_rate_limit(result, client.rate_limit)
 
     def _stream(
         self,
@@ -699,6 +754,8 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
             for raw in chunks:
                 chunk = assembler.feed(raw)
                 if chunk is not None:
+                    if client.rate_limit is not None:  # headers: on the first chunk
+                        _move_rate_limit(client, chunk)
                     if v1:
                         _mark_provider(chunk)
                     if run_manager:
@@ -727,6 +784,8 @@ class ChatSambaNova(OfflineTokenCounting, BaseChatModel):
             async for raw in chunks:
                 chunk = assembler.feed(raw)
                 if chunk is not None:
+                    if client.rate_limit is not None:  # headers: on the first chunk
+                        _move_rate_limit(client, chunk)
                     if v1:
                         _mark_provider(chunk)
                     if run_manager:
@@ -833,3 +892,19 @@ def _field_names(cls: type[BaseChatModel]) -> set[str]:
         if isinstance(alias, AliasChoices):
             names.update(choice for choice in alias.choices if isinstance(choice, str))
     return names
+
+
+def _with_rate_limit(
+    result: ChatResult, rate_limit: dict[str, Any] | None
+) -> ChatResult:
+    """Put the response's rate-limit state in each message's metadata."""
+    if rate_limit is not None:
+        for generation in result.generations:
+            generation.message.response_metadata["rate_limit"] = rate_limit
+    return result
+
+
+def _move_rate_limit(client: ChatCompletionsClient, chunk: ChatGenerationChunk) -> None:
+    """Attach the stream's rate-limit state to ``chunk`` (once per stream)."""
+    chunk.message.response_metadata["rate_limit"] = client.rate_limit
+    client.rate_limit = None

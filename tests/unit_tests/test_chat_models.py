@@ -160,7 +160,7 @@ def test_headers_url_and_user_agent() -> None:
     assert str(request.url) == URL
     assert request.method == "POST"
     assert request.headers["authorization"] == f"Bearer {API_KEY}"
-    assert request.headers["user-agent"].startswith("langchain-provider/")
+    assert request.headers["user-agent"].startswith("langchain-sambanova-cloud/")
     assert request.headers["x-team"] == "search"
     assert request.headers["content-type"] == "application/json"
 
@@ -264,17 +264,22 @@ async def test_bad_per_call_params_send_nothing_async(
     assert server.calls == 0
 
 
-@pytest.mark.parametrize("timeout", [0, -1, math.inf, None, math.nan])
+@pytest.mark.parametrize("timeout", [0, -1, math.inf, math.nan, "5"])
 def test_bad_timeout(timeout: Any) -> None:
     with pytest.raises(ValueError, match="timeout must be a finite number.*> 0"):
         ChatSambaNova(api_key=API_KEY, timeout=timeout)
 
 
 def test_default_timeout_is_finite() -> None:
-    # The vendor integration waited forever by default.
-    model = ChatSambaNova(api_key=API_KEY)
-    assert 0 < model.timeout < math.inf
-    assert model.client.timeout == model.timeout
+    # The vendor integration waited forever by default. Unset now means 5 s
+    # to connect, 600 s for a whole answer, 60 s between stream reads.
+    model, server = make_model(json_reply(completion()), sse_reply(text_chunks("a")))
+    assert model.timeout is None
+    model.invoke("hi")
+    list(model.stream("hi"))
+    plain, streamed = (r.extensions["timeout"] for r in server.requests)
+    assert plain == {"connect": 5.0, "read": 600.0, "write": 600.0, "pool": 600.0}
+    assert streamed == {"connect": 5.0, "read": 60.0, "write": 60.0, "pool": 60.0}
 
 
 def test_timeout_reaches_the_request() -> None:

@@ -2,14 +2,12 @@
 
 Retried replies carry ``retry-after-ms: 1`` so the suite stays fast; the only
 real backoff sleeps are for transport failures, which carry no header, and
-those tests allow a single retry. The delay arithmetic itself is tested on the
-pure ``retry_delay`` function.
+those tests allow a single retry. The policy itself (statuses, delays) is
+tested without I/O in ``test_retry.py``; pools in ``test_transport.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import time
 from typing import Any
 
@@ -17,17 +15,8 @@ import httpx
 import pytest
 from langchain_core import exceptions as core
 
-from langchain_provider import ChatSambaNova, errors
-from langchain_provider._client import (
-    INITIAL_BACKOFF,
-    MAX_BACKOFF,
-    retry_delay,
-    shared_async_client,
-    shared_sync_client,
-    should_retry_status,
-)
+from langchain_provider import errors
 from unit_tests.conftest import (
-    API_KEY,
     BrokenStream,
     broken_sse_reply,
     chunk,
@@ -36,11 +25,23 @@ from unit_tests.conftest import (
     json_reply,
     make_model,
     raise_reply,
+    sse_bytes,
     sse_reply,
     text_chunks,
 )
 
 FAST = {"retry-after-ms": "1"}
+SSE = {"content-type": "text/event-stream"}
+NO_WAIT = {"max_retries": 2}
+
+
+async def _collect(model: Any, use_async: bool) -> str:
+    """The streamed text, sync or async; retries wait 0.5-1 s without hints."""
+    if use_async:
+        return "".join([c.text async for c in model.astream("hi")])
+    return "".join(c.text for c in model.stream("hi"))
+
+
 RETRIED_STATUSES = [408, 409, 429, 500, 502, 503, 504]
 NEVER_RETRIED = [400, 401, 403, 404, 422]
 
@@ -237,96 +238,6 @@ def test_x_should_retry_true_still_bounded_by_max_retries() -> None:
     assert server.calls == 2
 
 
-@pytest.mark.parametrize(
-    ("status", "hint", "expected"),
-    [
-        (503, None, True),
-        (429, None, True),
-        (408, None, True),
-        (409, None, True),
-        (599, None, True),
-        (400, None, False),
-        (404, None, False),
-        (503, "false", False),
-        (503, "FALSE", False),
-        (400, "true", True),
-        (400, "maybe", False),
-    ],
-)
-def test_should_retry_status(status: int, hint: str | None, expected: bool) -> None:
-    headers = httpx.Headers({"x-should-retry": hint} if hint else {})
-    assert should_retry_status(status, headers) is expected
-
-
-# retry_delay: the pure arithmetic behind every wait.
-
-
-@pytest.mark.parametrize(
-    ("headers", "expected"),
-    [
-        ({"retry-after-ms": "250"}, 0.25),
-        ({"retry-after-ms": "0"}, 0.0),
-        ({"retry-after": "3"}, 3.0),
-        ({"retry-after": "1.5"}, 1.5),
-        ({"retry-after": "60"}, 60.0),
-        # retry-after-ms wins over retry-after.
-        ({"retry-after-ms": "100", "retry-after": "9"}, 0.1),
-    ],
-)
-def test_retry_delay_follows_the_server(
-    headers: dict[str, str], expected: float
-) -> None:
-    assert retry_delay(0, httpx.Headers(headers)) == pytest.approx(expected)
-
-
-def test_retry_delay_http_date() -> None:
-    when = email.utils.formatdate(time.time() + 10, usegmt=True)
-    delay = retry_delay(0, httpx.Headers({"retry-after": when}))
-    assert 8 <= delay <= 10.5
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"retry-after": "120"},  # over the 60 s cap
-        {"retry-after-ms": "61000"},
-        {"retry-after": "-5"},
-        {"retry-after": "soon"},  # neither seconds nor a date
-        {"retry-after": ""},
-        {"retry-after-ms": "abc"},
-        {"retry-after": email.utils.formatdate(time.time() - 100, usegmt=True)},
-        {},
-    ],
-    ids=[
-        "over-cap",
-        "ms-over-cap",
-        "negative",
-        "garbage",
-        "empty",
-        "ms-garbage",
-        "past-date",
-        "none",
-    ],
-)
-def test_retry_delay_falls_back_to_backoff(headers: dict[str, str]) -> None:
-    for attempt in range(6):
-        delay = retry_delay(attempt, httpx.Headers(headers))
-        backoff = min(INITIAL_BACKOFF * 2**attempt, MAX_BACKOFF)
-        assert 0.75 * backoff <= delay <= backoff
-
-
-def test_retry_delay_backoff_grows_then_caps() -> None:
-    assert retry_delay(0) <= INITIAL_BACKOFF
-    assert retry_delay(3) > retry_delay(0)
-    assert all(retry_delay(20) <= MAX_BACKOFF for _ in range(50))
-
-
-def test_retry_delay_has_jitter() -> None:
-    delays = {retry_delay(2) for _ in range(50)}
-    assert len(delays) > 1
-    assert all(0.75 * 2.0 <= d <= 2.0 for d in delays)
-
-
 # ---------------------------------------------------------------------------
 # Transport failures
 # ---------------------------------------------------------------------------
@@ -469,37 +380,14 @@ def test_error_event_before_the_first_chunk_is_retried() -> None:
 
 
 # ---------------------------------------------------------------------------
-# Connection pools
+# Injected clients
 # ---------------------------------------------------------------------------
-
-
-def test_models_share_one_pool_per_timeout() -> None:
-    first = ChatSambaNova(api_key=API_KEY)
-    second = ChatSambaNova(api_key=API_KEY, model="gpt-oss-120b")
-    other_timeout = ChatSambaNova(api_key=API_KEY, timeout=5)
-    assert first.client._sync_client() is second.client._sync_client()
-    assert first.client._sync_client() is shared_sync_client(first.timeout)
-    assert other_timeout.client._sync_client() is not first.client._sync_client()
-
-
-async def test_async_pool_is_per_event_loop() -> None:
-    here = shared_async_client(60.0)
-    assert shared_async_client(60.0) is here
-
-    def in_another_loop() -> Any:
-        async def get() -> httpx.AsyncClient:
-            return shared_async_client(60.0)
-
-        return asyncio.run(get())
-
-    there = await asyncio.to_thread(in_another_loop)
-    assert there is not here
 
 
 def test_injected_clients_are_used() -> None:
     model, server = make_model()
-    assert model.client._sync_client() is model.http_client
-    assert model.client._async_client() is model.http_async_client
+    assert model.client.sync_http() is model.http_client
+    assert model.client.async_http() is model.http_async_client
     model.invoke("hi")
     assert server.calls == 1
 
@@ -566,6 +454,239 @@ def test_a_200_body_holding_an_error_is_typed_by_its_code_not_status_200() -> No
     assert "200" not in str(info.value) and "boom" in str(info.value)
 
 
-def test_nan_retry_after_ms_falls_back_to_retry_after() -> None:
-    headers = httpx.Headers({"retry-after-ms": "nan", "retry-after": "2"})
-    assert retry_delay(0, headers) == 2
+# ---------------------------------------------------------------------------
+# Stream close paths, in-stream errors and the first-chunk rule
+# ---------------------------------------------------------------------------
+
+
+class ClosingBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body that records whether it was closed."""
+
+    def __init__(self, parts: list[bytes], exc: Exception | None = None) -> None:
+        self.parts = parts
+        self.exc = exc
+        self.closed = False
+
+    def __iter__(self) -> Any:
+        yield from self.parts
+        if self.exc:
+            raise self.exc
+
+    async def __aiter__(self) -> Any:
+        for part in self.parts:
+            yield part
+        if self.exc:
+            raise self.exc
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def _closing_replies(*bodies: ClosingBody) -> list[Any]:
+    return [
+        (lambda request, body=body: httpx.Response(200, headers=SSE, stream=body))
+        for body in bodies
+    ]
+
+
+ERROR_EVENT = 'event: error\ndata: {"error": {"message": "down"}}'
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_every_attempt_is_closed_on_early_failure_and_retry(
+    use_async: bool,
+) -> None:
+    failing = ClosingBody([sse_bytes([ERROR_EVENT], done=False)])
+    cut = ClosingBody([], httpx.RemoteProtocolError("cut"))
+    good = ClosingBody([sse_bytes(text_chunks("ok"))])
+    model, server = make_model(*_closing_replies(failing, cut, good), **NO_WAIT)
+    assert await _collect(model, use_async) == "ok"
+    assert server.calls == 3
+    assert failing.closed and cut.closed and good.closed
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_a_failure_after_the_first_chunk_closes_the_response(
+    use_async: bool,
+) -> None:
+    body = ClosingBody(
+        [sse_bytes(text_chunks("a"), done=False)], httpx.ReadError("reset")
+    )
+    model, server = make_model(*_closing_replies(body), **NO_WAIT)
+    with pytest.raises(errors.StreamInterruptedError):
+        await _collect(model, use_async)
+    assert server.calls == 1 and body.closed
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_in_stream_errors_exhaust_retries_then_raise_the_typed_error(
+    use_async: bool,
+) -> None:
+    model, server = make_model(sse_reply([ERROR_EVENT], done=False), max_retries=2)
+    with pytest.raises(errors.StreamEventError, match="down") as excinfo:
+        await _collect(model, use_async)
+    assert server.calls == 3
+    assert excinfo.value.is_retryable is True
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_an_in_stream_invalid_request_is_sent_once(use_async: bool) -> None:
+    event = {"error": {"message": "bad", "type": "invalid_request_error"}}
+    model, server = make_model(sse_reply([event], done=False), max_retries=2)
+    with pytest.raises(errors.StreamInvalidRequestError):
+        await _collect(model, use_async)
+    assert server.calls == 1
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_a_stream_that_ends_empty_is_retried(use_async: bool) -> None:
+    model, server = make_model(
+        sse_reply([": keep-alive"], done=False),
+        sse_reply(text_chunks("ok")),
+        **NO_WAIT,
+    )
+    assert await _collect(model, use_async) == "ok"
+    assert server.calls == 2
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_a_json_error_answering_a_stream_is_the_invoke_error(
+    use_async: bool,
+) -> None:
+    model, server = make_model(
+        error_reply(200, "too long", code="context_length_exceeded")
+    )
+    with pytest.raises(errors.ContextLengthExceededError, match="too long"):
+        await _collect(model, use_async)
+    assert server.calls == 1
+
+
+def test_a_200_rate_limit_body_is_retried_like_a_429() -> None:
+    model, server = make_model(
+        error_reply(200, "slow", code="rate_limit_exceeded"),
+        json_reply(completion("ok")),
+        **NO_WAIT,
+    )
+    assert model.invoke("hi").content == "ok"
+    assert server.calls == 2
+
+
+def test_corrupt_gzip_keeps_the_status() -> None:
+    headers = {"content-encoding": "gzip", "content-type": "application/json"}
+    model, server = make_model(
+        lambda request: httpx.Response(
+            503, stream=ClosingBody([b"\x1f\x8bnot gzip"]), headers=headers
+        ),
+        max_retries=0,
+    )
+    with pytest.raises(errors.ServerError) as excinfo:
+        model.invoke("hi")
+    assert (
+        excinfo.value.status_code == 503 and type(excinfo.value) is errors.ServerError
+    )
+    ok_status = make_model(
+        lambda request: httpx.Response(
+            200, stream=ClosingBody([b"\x1f\x8bnot gzip"]), headers=headers
+        )
+    )[0]
+    with pytest.raises(errors.ResponseDecodeError) as excinfo:
+        ok_status.invoke("hi")
+    assert excinfo.value.status_code == 200
+
+
+def test_an_error_body_cut_while_read_is_still_closed() -> None:
+    body = ClosingBody([b'{"error": '], httpx.ReadError("cut"))
+    model, _ = make_model(
+        lambda request: httpx.Response(503, stream=body), max_retries=0
+    )
+    with pytest.raises(errors.APIConnectionError):
+        list(model.stream("hi"))
+    assert body.closed
+
+
+# ---------------------------------------------------------------------------
+# Per-call options, timeouts, rate limits
+# ---------------------------------------------------------------------------
+
+
+def test_per_call_none_means_the_models_setting() -> None:
+    model, server = make_model(
+        error_reply(503, headers=FAST),
+        json_reply(completion()),
+        max_retries=1,
+        timeout=9,
+    )
+    model.invoke("hi", timeout=None, max_retries=None)
+    assert server.calls == 2
+    assert server.requests[0].extensions["timeout"]["read"] == 9
+
+
+def test_an_httpx_timeout_is_used_as_given() -> None:
+    model, server = make_model(timeout=httpx.Timeout(4, connect=1.5))
+    model.invoke("hi")
+    model.invoke("hi", timeout=httpx.Timeout(2))
+    first, second = (r.extensions["timeout"] for r in server.requests)
+    assert first == {"connect": 1.5, "read": 4, "write": 4, "pool": 4}
+    assert second == {"connect": 2, "read": 2, "write": 2, "pool": 2}
+
+
+LIMITS = {
+    "x-ratelimit-limit-requests": "60",
+    "x-ratelimit-remaining-requests": "59",
+    "x-ratelimit-reset-requests": "30",
+}
+RATE_LIMIT = {"requests": {"limit": 60, "remaining": 59, "reset_seconds": 30.0}}
+
+
+async def test_rate_limit_headers_reach_the_metadata() -> None:
+    model, _ = make_model(
+        json_reply(completion(), headers=LIMITS),
+        sse_reply(text_chunks("a", "b"), headers=LIMITS),
+    )
+    assert model.invoke("hi").response_metadata["rate_limit"] == RATE_LIMIT
+    model.http_async_client = httpx.AsyncClient(
+        transport=httpx.MockTransport(json_reply(completion(), headers=LIMITS))
+    )
+    assert (await model.ainvoke("hi")).response_metadata["rate_limit"] == RATE_LIMIT
+    chunks = list(model.stream("hi"))
+    assert [c.response_metadata.get("rate_limit") for c in chunks].count(
+        RATE_LIMIT
+    ) == 1
+    total = chunks[0]
+    for piece in chunks[1:]:
+        total += piece
+    assert total.response_metadata["rate_limit"] == RATE_LIMIT
+
+
+def test_without_headers_no_rate_limit_key() -> None:
+    model, _ = make_model(json_reply(completion()), sse_reply(text_chunks("a")))
+    assert "rate_limit" not in model.invoke("hi").response_metadata
+    assert all("rate_limit" not in c.response_metadata for c in model.stream("hi"))
+
+
+def test_a_rate_limit_error_carries_the_headers() -> None:
+    model, _ = make_model(error_reply(429, headers={**LIMITS, **FAST}), max_retries=0)
+    with pytest.raises(errors.RateLimitError) as excinfo:
+        model.invoke("hi")
+    assert excinfo.value.rate_limit == RATE_LIMIT
+
+
+def test_a_daily_quota_is_raised_at_once() -> None:
+    model, server = make_model(
+        error_reply(429, "Violated duration_s: 86400", headers=FAST), max_retries=3
+    )
+    with pytest.raises(errors.QuotaExceededError):
+        model.invoke("hi")
+    assert server.calls == 1
+
+
+def test_a_transport_error_quoting_headers_is_not_copied() -> None:
+    leak = httpx.LocalProtocolError("Illegal header value b'Bearer sk-x'")
+    model, _ = make_model(raise_reply(leak), max_retries=0)
+    with pytest.raises(errors.APIConnectionError) as excinfo:
+        model.invoke("hi")
+    assert "sk-x" not in str(excinfo.value)
+    assert excinfo.value.__cause__ is None and excinfo.value.__context__ is None

@@ -317,3 +317,14 @@ def test_a_text_block_whose_text_is_not_a_string_is_refused(
     with pytest.raises(ValueError, match="'text' must be a string"):
         model.invoke([message])
     assert server.calls == 0
+
+
+@pytest.mark.parametrize(
+    "message",
+    [ChatMessage(role="tool", content="x"), ToolMessage(content="x", tool_call_id="")],
+    ids=["chat-message", "empty-id"],
+)
+def test_a_tool_message_needs_its_tool_call_id(message: BaseMessage) -> None:
+    # Folded from the former test_mutation_gaps.py.
+    with pytest.raises(ValueError, match="tool_call_id"):
+        convert_message_to_dict(message)

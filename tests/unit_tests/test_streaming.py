@@ -69,3 +69,32 @@ def test_a_finished_stream_closes_the_connection() -> None:
     model, _ = make_model(reply)
     assert "".join(c.text for c in model.stream("hi")) == "onetwothree"
     assert body.closed
+
+
+def test_closing_a_stream_early_closes_the_clients_iterator(monkeypatch) -> None:
+    # Folded from the former test_mutation_gaps.py: ``_stream`` must close the
+    # client's chunk iterator (and so the connection) when closed early.
+    from langchain_provider._client import ChatCompletionsClient
+
+    closed = []
+
+    class Chunks:
+        def __init__(self, chunks: list[dict[str, Any]]) -> None:
+            self._chunks = iter(chunks)
+
+        def __iter__(self) -> Chunks:
+            return self
+
+        def __next__(self) -> dict[str, Any]:
+            return next(self._chunks)
+
+        def close(self) -> None:
+            closed.append(True)
+
+    held = Chunks(text_chunks("a", "b"))
+    monkeypatch.setattr(ChatCompletionsClient, "stream", lambda self, body: held)
+    model, _ = make_model()
+    stream = model.stream("hi")
+    next(stream)
+    stream.close()
+    assert closed == [True]

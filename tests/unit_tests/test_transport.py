@@ -1,0 +1,84 @@
+"""Connection pools and their lifecycle (``_transport``)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import httpx
+import pytest
+
+from langchain_provider import ChatSambaNova
+from langchain_provider._transport import POOL_LIMITS, SHARED, Pools
+from unit_tests.conftest import API_KEY
+
+
+def test_models_share_one_pool_whatever_their_timeouts() -> None:
+    first = ChatSambaNova(api_key=API_KEY)
+    second = ChatSambaNova(api_key=API_KEY, model="gpt-oss-120b", timeout=5)
+    third = ChatSambaNova(api_key=API_KEY, timeout=httpx.Timeout(3, connect=1))
+    client = first.client.sync_http()
+    assert second.client.sync_http() is client
+    assert third.client.sync_http() is client
+    assert client is SHARED.sync_client()
+
+
+def test_the_pool_is_bounded() -> None:
+    pool = SHARED.sync_client()._transport._pool  # type: ignore[attr-defined]
+    assert pool._max_connections == POOL_LIMITS.max_connections == 1000
+    assert pool._max_keepalive_connections == POOL_LIMITS.max_keepalive_connections
+
+
+def test_a_closed_shared_client_is_replaced_not_reused() -> None:
+    pools = Pools()
+    first = pools.sync_client()
+    first.close()
+    second = pools.sync_client()
+    assert second is not first and not second.is_closed
+    pools.close()
+    assert second.is_closed
+    assert pools.sync_client() is not second
+
+
+async def test_async_pool_is_per_event_loop() -> None:
+    here = SHARED.async_client()
+    assert SHARED.async_client() is here
+
+    def in_another_loop() -> Any:
+        async def get() -> httpx.AsyncClient:
+            return SHARED.async_client()
+
+        return asyncio.run(get())
+
+    there = await asyncio.to_thread(in_another_loop)
+    assert there is not here
+    assert there.is_closed  # its loop closed, and closed it
+
+
+async def test_a_closed_async_client_is_replaced() -> None:
+    pools = Pools()
+    first = pools.async_client()
+    await first.aclose()
+    assert pools.async_client() is not first
+    await pools.aclose()
+    assert pools.async_client_for(asyncio.get_running_loop()) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_never_uses_the_parents_clients() -> None:
+    parent = SHARED.sync_client()
+    own = Pools()
+    own_parent = own.sync_client()
+    pid = os.fork()
+    if pid == 0:  # the child
+        fresh = SHARED.sync_client()
+        ok = (
+            fresh is not parent
+            and not parent.is_closed  # not closed: the parent still uses it
+            and own.sync_client() is not own_parent
+        )
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert SHARED.sync_client() is parent  # the parent keeps its pool
