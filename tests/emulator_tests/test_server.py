@@ -102,7 +102,7 @@ def test_cli_serves_until_terminated():
             assert response.status_code == 200
         finally:
             process.terminate()
-        assert process.wait(timeout=5) == 0
+        assert process.wait(timeout=60) == 0
 
 
 def test_timings_follow_configured_pacing(emu, client):

@@ -174,8 +174,8 @@ async def test_stream_returns_promptly_at_done_when_the_body_stays_open(style, p
         outcome = await call(model, style)
         assert outcome.error is None, outcome.error
         assert outcome.text == "Hello wide world"
-        assert outcome.seconds < 3.0  # the read timeout is 30 s, the hold 10 s
-        assert server.wait_closed(5)  # the held connection was cut, not kept
+        assert outcome.seconds < 8.0  # the read timeout is 30 s, the hold 10 s
+        assert server.wait_closed(8)  # cut by the client: the hold lasts 10 s
     report(f"[DONE] then held open ({style}, {ping!r}): seconds", outcome.seconds)
 
 
@@ -472,7 +472,7 @@ async def test_daily_quota_429_is_not_retried_and_says_when_it_resets(style):
     assert outcome.error.rate_limit == {
         "requests_day": {"remaining": 0, "reset_seconds": 11100.0}
     }
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 10.0  # one request, no retry wait
 
 
 @ALL_STYLES
@@ -518,4 +518,4 @@ async def test_an_httpx_timeout_is_accepted_and_applied():
         outcome = await call(model, "stream")
     assert outcome.content_chunks == ["a"]
     assert type(outcome.error).__name__ == "APITimeoutError"
-    assert 0.25 < outcome.seconds < 3
+    assert 0.25 < outcome.seconds < 4.5  # the read timeout, not the 5 s hold

@@ -105,8 +105,8 @@ async def test_500_concurrent_streams_through_one_model(emu):
     assert connections.peak <= min(CONCURRENCY, POOL_LIMITS.max_connections)
     # Afterwards only the pool's keep-alive connections stay open.
     keepalive = POOL_LIMITS.max_keepalive_connections
-    assert await wait_for(lambda: emu.open_connections <= keepalive, timeout=5)
-    assert await wait_for(lambda: emu.active_streams == 0, timeout=5)
+    assert await wait_for(lambda: emu.open_connections <= keepalive, timeout=60)
+    assert await wait_for(lambda: emu.active_streams == 0, timeout=60)
     emu.clear()
     gc.collect()
     fds_between = open_fds()
@@ -121,14 +121,14 @@ async def test_500_concurrent_streams_through_one_model(emu):
         check_replies(await stream_all(model, CONCURRENCY))
     second_wave = time.perf_counter() - started
     assert connections_2.peak <= min(CONCURRENCY, POOL_LIMITS.max_connections)
-    assert await wait_for(lambda: emu.active_streams == 0, timeout=5)
+    assert await wait_for(lambda: emu.active_streams == 0, timeout=60)
     emu.clear()
     # Callbacks and generator finalizers finish on the loop shortly after.
     grown = await settled_growth(objects_before, limit=CONCURRENCY // 2)
     assert not grown, f"object types that grew by one per stream or more: {grown}"
     rss_growth = rss_bytes() - rss_before
     assert rss_growth < 64 * 2**20
-    assert await wait_for(lambda: open_fds() <= fds_between + 4, timeout=5)
+    assert await wait_for(lambda: open_fds() <= fds_between + 4, timeout=60)
     fds_end = open_fds()
 
     report("500 streams, wave 1 wall time (s)", round(first_wave, 2))
@@ -161,7 +161,7 @@ async def test_a_smaller_caller_pool_bounds_the_connections(emu):
         elapsed = time.perf_counter() - started
     check_replies(results)
     assert 0 < connections.peak <= 20
-    assert await wait_for(lambda: emu.open_connections == 0, timeout=5)
+    assert await wait_for(lambda: emu.open_connections == 0, timeout=60)
     report("200 streams over a 20-connection pool: wall time (s)", round(elapsed, 2))
     report("200 streams over a 20-connection pool: peak connections", connections.peak)
 
@@ -210,7 +210,8 @@ def check_throttled(started: float, elapsed: float, times: list[float]) -> None:
     # The bucket starts empty and holds one token: request k (from 1) may
     # leave k/RATE seconds after the start, so N take about N/RATE seconds.
     assert len(times) == REQUESTS
-    assert REQUESTS / RATE * 0.85 <= elapsed < REQUESTS / RATE + 0.5
+    # Loose above: a busy machine only makes the throttled run slower.
+    assert REQUESTS / RATE * 0.85 <= elapsed < REQUESTS / RATE + 10.0
     for k, arrived in enumerate(times, start=1):
         assert arrived - started >= k / RATE * 0.9, (k, arrived - started)
     gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]

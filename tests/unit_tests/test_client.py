@@ -134,7 +134,7 @@ def test_max_retries_zero_raises_at_once() -> None:
     start = time.monotonic()
     with pytest.raises(errors.RateLimitError):
         model.invoke("hi")
-    assert time.monotonic() - start < 1
+    assert time.monotonic() - start < 10  # not the 30 s the server asked
     assert server.calls == 1
 
 
@@ -194,7 +194,7 @@ def test_retry_after_is_honoured(headers: dict[str, str]) -> None:
     )
     start = time.monotonic()
     assert model.invoke("hi").content == "ok"
-    assert time.monotonic() - start < 0.3
+    assert time.monotonic() - start < 1.0  # two backoffs would take >= 1.1 s
     assert server.calls == 3
 
 
