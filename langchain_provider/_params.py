@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,7 +172,9 @@ def check_request(body: Mapping[str, Any], *, stream: bool) -> None:
         )
 
 
-def check_model_kwargs(model_kwargs: Mapping[str, Any], fields: set[str]) -> None:
+def check_model_kwargs(
+    model_kwargs: Mapping[str, Any], fields: AbstractSet[str]
+) -> None:
     """Refuse declared fields and reserved keys in ``model_kwargs``; check values.
 
     Args:
