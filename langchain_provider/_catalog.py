@@ -10,12 +10,17 @@ The catalog is one small request, so it is not retried.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from langchain_provider._client import transport_error
+from langchain_provider._client import (
+    ChatCompletionsClient,
+    resolve_timeout,
+    transport_error,
+)
+from langchain_provider._headers import build_headers, normalize_api_key
 from langchain_provider.errors import ResponseDecodeError, error_from_response
 
 __all__ = ["ModelInfo", "alist_models", "list_models", "models_from_response"]
@@ -133,3 +138,69 @@ async def alist_models(
     except httpx.TransportError as exc:
         raise transport_error(exc, streaming=False) from exc
     return models_from_response(response)
+
+
+class ModelCatalog:
+    """``list_models`` / ``alist_models`` for ``ChatSambaNova`` (a mixin).
+
+    They go through the model's own HTTP client (its pools, headers and
+    timeout), so a catalog request is configured like a chat request.
+
+    Attributes:
+        base_url: The API root the catalog is read from.
+        api_key: The bearer key.
+        default_headers: Extra headers.
+        timeout: The model's timeout setting.
+    """
+
+    base_url: str
+    api_key: SecretStr | None
+    default_headers: dict[str, str] | None
+    timeout: float | httpx.Timeout | None
+
+    if TYPE_CHECKING:
+
+        @property
+        def client(self) -> ChatCompletionsClient:
+            """The model's HTTP client (``ChatSambaNova.client``)."""
+            ...
+
+    def list_models(self) -> list[ModelInfo]:
+        """List the models the service offers (``GET {base_url}/models``).
+
+        Returns:
+            One `ModelInfo` per model: id, context length, most completion
+            tokens, and price per input and output token when the service
+            gives them.
+
+        Raises:
+            SambaNovaError: The package's typed error for a failed request or
+                an unreadable answer.
+        """
+        return list_models(
+            self.client.sync_http(),
+            self.base_url,
+            self._catalog_headers(),
+            resolve_timeout(self.timeout, stream=False),
+        )
+
+    async def alist_models(self) -> list[ModelInfo]:
+        """Async `list_models`.
+
+        Returns:
+            One `ModelInfo` per model the service offers.
+
+        Raises:
+            SambaNovaError: The package's typed error for a failed request or
+                an unreadable answer.
+        """
+        return await alist_models(
+            self.client.async_http(),
+            self.base_url,
+            self._catalog_headers(),
+            resolve_timeout(self.timeout, stream=False),
+        )
+
+    def _catalog_headers(self) -> dict[str, str]:
+        api_key = normalize_api_key(self.api_key)
+        return build_headers(api_key, self.default_headers, stream=False)

@@ -29,6 +29,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from langchain_provider._messages import convert_message_to_dict
+from langchain_provider._reasoning import ReasoningInHistory
 from langchain_provider._tools import format_tools
 
 _PIECE = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
@@ -152,7 +153,7 @@ class OfflineTokenCounting:
     """
 
     model: str
-    reasoning_in_history: str
+    reasoning_in_history: ReasoningInHistory
 
     def get_num_tokens(self, text: str) -> int:
         """Estimate the tokens of a text, offline (no tokenizer is downloaded).
