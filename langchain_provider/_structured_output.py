@@ -113,8 +113,11 @@ def build_structured_output(
             if pydantic_class
             else JsonOutputParser()
         )
-    if not include_raw:
-        return llm | parser
+    return llm | parser if not include_raw else _with_raw(llm, parser)
+
+
+def _with_raw(llm: Runnable, parser: Runnable) -> Runnable:
+    """Answer ``{"raw", "parsed", "parsing_error"}``; a parse failure is not raised."""
     parse = RunnablePassthrough.assign(
         parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
     )
