@@ -427,10 +427,7 @@ class ChatSambaNova(
             for raw in chunks:
                 chunk = assembler.feed(raw)
                 if chunk is not None:
-                    if client.rate_limit is not None:  # headers: on the first chunk
-                        _move_rate_limit(client, chunk)
-                    if v1:
-                        _mark_provider(chunk)
+                    _annotate(chunk, client, v1=v1)
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -457,10 +454,7 @@ class ChatSambaNova(
             async for raw in chunks:
                 chunk = assembler.feed(raw)
                 if chunk is not None:
-                    if client.rate_limit is not None:  # headers: on the first chunk
-                        _move_rate_limit(client, chunk)
-                    if v1:
-                        _mark_provider(chunk)
+                    _annotate(chunk, client, v1=v1)
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -567,7 +561,17 @@ def _with_rate_limit(
     return result
 
 
-def _move_rate_limit(client: ChatCompletionsClient, chunk: ChatGenerationChunk) -> None:
-    """Attach the stream's rate-limit state to ``chunk`` (once per stream)."""
-    chunk.message.response_metadata["rate_limit"] = client.rate_limit
-    client.rate_limit = None
+def _annotate(
+    chunk: ChatGenerationChunk, client: ChatCompletionsClient, *, v1: bool
+) -> None:
+    """Add what the stream knows beyond the chunk's own data, shared by both twins.
+
+    The response's rate-limit headers go on the first chunk handed over (once
+    per stream, so the aggregate has them once), and under
+    ``output_version="v1"`` every chunk names its provider.
+    """
+    if client.rate_limit is not None:
+        chunk.message.response_metadata["rate_limit"] = client.rate_limit
+        client.rate_limit = None
+    if v1:
+        _mark_provider(chunk)

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sse_frames import sse_bytes
+
 
 @dataclass
 class RawReply:
@@ -91,15 +93,7 @@ def chunk(data: bytes) -> bytes:
 
 def sse(*events: dict[str, Any] | str, done: bool = True) -> bytes:
     """SSE text: dicts as ``data:`` JSON, strings verbatim (plus a blank line)."""
-    out = []
-    for event in events:
-        if isinstance(event, str):
-            out.append(event if event.endswith("\n\n") else event + "\n\n")
-        else:
-            out.append(f"data: {json.dumps(event)}\n\n")
-    if done:
-        out.append("data: [DONE]\n\n")
-    return "".join(out).encode()
+    return sse_bytes(events, done=done)
 
 
 def text_chunk(content: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sse_frames import sse_bytes  # noqa: F401 - re-exported to the unit tests
 
 from langchain_provider import ChatSambaNova
 
@@ -165,19 +166,6 @@ def text_chunks(
     chunks.append(chunk({"content": ""}, finish_reason="stop", model=model))
     chunks.append(usage_chunk(usage, model=model))
     return chunks
-
-
-def sse_bytes(events: Sequence[dict[str, Any] | str], *, done: bool = True) -> bytes:
-    """Frame events as SSE: dicts become ``data:`` JSON, strings go as raw text."""
-    out = []
-    for event in events:
-        if isinstance(event, str):
-            out.append(event if event.endswith("\n\n") else event + "\n\n")
-        else:
-            out.append(f"data: {json.dumps(event)}\n\n")
-    if done:
-        out.append("data: [DONE]\n\n")
-    return "".join(out).encode()
 
 
 SSE_HEADERS = {"content-type": "text/event-stream"}
