@@ -124,6 +124,31 @@ def test_wrong_kinds_are_refused_by_name(name: str, value: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("temperature", 3, "temperature must be a number from 0 to 2, got 3."),
+        ("logprobs", 1, "logprobs must be true or false, got 1."),
+        (
+            "reasoning_effort",
+            "max",
+            "reasoning_effort must be one of ['low', 'medium', 'high'], got 'max'.",
+        ),
+        (
+            "chat_template_kwargs",
+            ["enable_thinking"],
+            "chat_template_kwargs must be a JSON object with string keys, "
+            "got ['enable_thinking'].",
+        ),
+    ],
+)
+def test_refusal_says_what_is_accepted(name: str, value: Any, message: str) -> None:
+    """The whole message: the parameter, what it accepts, and the bad value."""
+    with pytest.raises(ValueError) as caught:
+        check_parameter(name, value)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
     ("name", "value"),
     [
         ("seed", -(2**40)),
@@ -157,6 +182,7 @@ def test_rule_descriptions() -> None:
     assert RULES["repetition_penalty"].describe() == "a number > 0"
     assert RULES["seed"].describe() == "a whole number"
     assert RULES["logprobs"].describe() == "true or false"
+    assert RULES["stop"].describe() == "a string or a list of up to 4 strings"
 
 
 # -- stop --------------------------------------------------------------------
@@ -184,6 +210,17 @@ def test_stop_given_as_a_string_is_one_sequence() -> None:
 def test_bad_stop(stop: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         normalize_stop(stop)
+
+
+def test_bad_stop_fails_at_construction_and_assignment() -> None:
+    """A bad ``stop`` field is refused before any request, like every rule."""
+    five = ["a", "b", "c", "d", "e"]
+    with pytest.raises(ValueError, match="stop accepts at most 4 sequences, got 5"):
+        ChatSambaNova(api_key=API_KEY, stop=five)
+    model = ChatSambaNova(api_key=API_KEY, stop="END")
+    with pytest.raises(ValueError, match="stop accepts at most 4 sequences, got 5"):
+        model.stop = five
+    assert model.stop == "END"
 
 
 def test_four_stops_are_the_most() -> None:
