@@ -71,9 +71,8 @@ def _entry(raw: Any) -> ModelInfo:
             }
         )
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-        )
+        # ModelInfo is flat: each error's location is one field name.
+        problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
         raise ResponseDecodeError(
             f"Unreadable model entry {raw.get('id')!r:.100}: {problems}"
         ) from None

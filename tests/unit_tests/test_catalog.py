@@ -26,7 +26,7 @@ ENTRY = {
 }
 
 
-def _model(handler: Any) -> tuple[ChatSambaNova, list[httpx.Request]]:
+def _model(handler: Any, **kwargs: Any) -> tuple[ChatSambaNova, list[httpx.Request]]:
     seen: list[httpx.Request] = []
 
     def record(request: httpx.Request) -> httpx.Response:
@@ -39,8 +39,16 @@ def _model(handler: Any) -> tuple[ChatSambaNova, list[httpx.Request]]:
         base_url="http://catalog.test/v1/",
         http_client=httpx.Client(transport=transport),
         http_async_client=httpx.AsyncClient(transport=transport),
+        **kwargs,
     )
     return model, seen
+
+
+async def _fetch(model: ChatSambaNova, how: str) -> list[ModelInfo]:
+    return model.list_models() if how == "sync" else await model.alist_models()
+
+
+both = pytest.mark.parametrize("how", ["sync", "async"])
 
 
 def _json(payload: Any, status: int = 200) -> Any:
@@ -77,6 +85,37 @@ async def test_async_and_numeric_prices() -> None:
 def test_models_url() -> None:
     assert models_url("http://x/v1/") == "http://x/v1/models"
     assert models_url("http://x/v1") == "http://x/v1/models"
+    # Only slashes are trimmed.
+    assert models_url("http://x/GATEWAYX") == "http://x/GATEWAYX/models"
+
+
+@both
+@pytest.mark.parametrize(
+    ("timeout", "sent"),
+    [
+        (7.5, {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}),
+        # No timeout: the non-streamed default (5 s to connect, 600 s in all).
+        (None, {"connect": 5.0, "read": 600.0, "write": 600.0, "pool": 600.0}),
+    ],
+)
+async def test_catalog_request_is_configured_like_a_chat_request(
+    how: str, timeout: float | None, sent: dict[str, float]
+) -> None:
+    """The model's key, extra headers and timeout apply to the catalog request."""
+    model, seen = _model(
+        _json({"data": [ENTRY]}), timeout=timeout, default_headers={"X-Team": "a"}
+    )
+    [info] = await _fetch(model, how)
+    assert info.id == "DeepSeek-V3.2"
+    [request] = seen
+    assert (request.method, str(request.url)) == (
+        "GET",
+        "http://catalog.test/v1/models",
+    )
+    assert request.headers["authorization"] == "Bearer test-key"
+    assert request.headers["accept"] == "application/json"
+    assert request.headers["x-team"] == "a"
+    assert request.extensions["timeout"] == sent
 
 
 @pytest.mark.parametrize(
@@ -108,13 +147,58 @@ def test_unreadable_bodies_raise_response_decode_error(
         model.list_models()
 
 
-def test_transport_failure_is_a_connection_error() -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused", request=request)
+@pytest.mark.parametrize(
+    ("content", "message", "status"),
+    [
+        (
+            b"<" + b"a" * 300,
+            "The model list is not valid JSON: '<" + "a" * 199 + "'",
+            200,
+        ),
+        (b'{"object": "list"}', "The model list has no 'data' array.", 200),
+        (b'["m1", "m2"]', "The model list has no 'data' array.", 200),
+        (
+            b'{"data": [{"id": "m", "context_length": "big", "pricing": '
+            b'{"completion": "free"}}]}',
+            "Unreadable model entry 'm': context_length: Input should be a valid "
+            "integer, unable to parse string as an integer; price_per_output_token: "
+            "Input should be a valid number, unable to parse string as a number",
+            None,
+        ),
+    ],
+    ids=["not-json", "no-data", "json-array", "bad-fields"],
+)
+def test_decode_error_messages(
+    content: bytes, message: str, status: int | None
+) -> None:
+    """The whole message: what is wrong, with the body (cut) or the entry's id."""
+    response = httpx.Response(200, content=content)
+    with pytest.raises(ResponseDecodeError) as caught:
+        models_from_response(response)
+    assert caught.value.message == message
+    assert caught.value.status_code == status
 
-    model, _ = _model(refuse)
-    with pytest.raises(APIConnectionError, match="refused"):
-        model.list_models()
+
+@both
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (httpx.ConnectError("refused"), "ConnectError: refused"),
+        # No stream to break: a read failure is a connection error too.
+        (httpx.ReadError("reset"), "ReadError: reset"),
+    ],
+)
+async def test_transport_failure_is_a_connection_error(
+    how: str, error: httpx.TransportError, reason: str
+) -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise error
+
+    model, _ = _model(fail)
+    with pytest.raises(APIConnectionError) as caught:
+        await _fetch(model, how)
+    assert type(caught.value) is APIConnectionError
+    assert caught.value.message == f"Could not reach the SambaNova API ({reason})."
 
 
 def test_models_from_response_directly() -> None:

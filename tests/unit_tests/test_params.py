@@ -11,6 +11,7 @@ import math
 import warnings
 from typing import Any
 
+import httpx
 import pytest
 
 from langchain_provider import ChatSambaNova
@@ -21,6 +22,8 @@ from langchain_provider._params import (
     check_parameters,
     check_request,
     normalize_stop,
+    validate_max_retries,
+    validate_timeout,
 )
 from unit_tests.conftest import API_KEY, make_model
 
@@ -124,6 +127,31 @@ def test_wrong_kinds_are_refused_by_name(name: str, value: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("temperature", 3, "temperature must be a number from 0 to 2, got 3."),
+        ("logprobs", 1, "logprobs must be true or false, got 1."),
+        (
+            "reasoning_effort",
+            "max",
+            "reasoning_effort must be one of ['low', 'medium', 'high'], got 'max'.",
+        ),
+        (
+            "chat_template_kwargs",
+            ["enable_thinking"],
+            "chat_template_kwargs must be a JSON object with string keys, "
+            "got ['enable_thinking'].",
+        ),
+    ],
+)
+def test_refusal_says_what_is_accepted(name: str, value: Any, message: str) -> None:
+    """The whole message: the parameter, what it accepts, and the bad value."""
+    with pytest.raises(ValueError) as caught:
+        check_parameter(name, value)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
     ("name", "value"),
     [
         ("seed", -(2**40)),
@@ -157,6 +185,7 @@ def test_rule_descriptions() -> None:
     assert RULES["repetition_penalty"].describe() == "a number > 0"
     assert RULES["seed"].describe() == "a whole number"
     assert RULES["logprobs"].describe() == "true or false"
+    assert RULES["stop"].describe() == "a string or a list of up to 4 strings"
 
 
 # -- stop --------------------------------------------------------------------
@@ -174,16 +203,28 @@ def test_stop_given_as_a_string_is_one_sequence() -> None:
 @pytest.mark.parametrize(
     ("stop", "message"),
     [
-        (["a", "b", "c", "d", "e"], "at most 4 sequences, got 5"),
-        ([""], "non-empty strings"),
-        (["a", 3], "non-empty strings"),
-        ({"a"}, "a string or a list of strings"),
-        (7, "a string or a list of strings"),
+        (["a", "b", "c", "d", "e"], "stop accepts at most 4 sequences, got 5."),
+        ([""], "stop sequences must be non-empty strings, got ''."),
+        (["a", 3], "stop sequences must be non-empty strings, got 3."),
+        ({"a"}, "stop must be a string or a list of strings, got set."),
+        (7, "stop must be a string or a list of strings, got int."),
     ],
 )
 def test_bad_stop(stop: Any, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError) as caught:
         normalize_stop(stop)
+    assert str(caught.value) == message
+
+
+def test_bad_stop_fails_at_construction_and_assignment() -> None:
+    """A bad ``stop`` field is refused before any request, like every rule."""
+    five = ["a", "b", "c", "d", "e"]
+    with pytest.raises(ValueError, match="stop accepts at most 4 sequences, got 5"):
+        ChatSambaNova(api_key=API_KEY, stop=five)
+    model = ChatSambaNova(api_key=API_KEY, stop="END")
+    with pytest.raises(ValueError, match="stop accepts at most 4 sequences, got 5"):
+        model.stop = five
+    assert model.stop == "END"
 
 
 def test_four_stops_are_the_most() -> None:
@@ -195,9 +236,9 @@ def test_four_stops_are_the_most() -> None:
 
 
 def test_top_logprobs_needs_logprobs() -> None:
-    with pytest.raises(ValueError, match="top_logprobs needs logprobs=True"):
+    with pytest.raises(ValueError, match=r"^top_logprobs needs logprobs=True\.$"):
         check_request({"top_logprobs": 0}, stream=False)
-    with pytest.raises(ValueError, match="top_logprobs needs logprobs=True"):
+    with pytest.raises(ValueError, match=r"^top_logprobs needs logprobs=True\.$"):
         check_request({"top_logprobs": 3, "logprobs": False}, stream=False)
     check_request({"top_logprobs": 3, "logprobs": True}, stream=False)
     check_request({"logprobs": True}, stream=True)
@@ -207,10 +248,17 @@ def test_n_above_one_neither_streams_nor_goes_with_tools() -> None:
     tools = [{"type": "function", "function": {"name": "f"}}]
     check_request({"n": 2}, stream=False)
     check_request({"n": 1, "tools": tools}, stream=True)
-    with pytest.raises(ValueError, match="n=2 cannot stream"):
+    with pytest.raises(ValueError) as caught:
         check_request({"n": 2}, stream=True)
-    with pytest.raises(ValueError, match="n=3 cannot be combined with tools"):
+    assert str(caught.value) == (
+        "n=2 cannot stream: a LangChain stream is one message. Use invoke or "
+        "generate, which return one generation per choice."
+    )
+    with pytest.raises(ValueError) as caught:
         check_request({"n": 3, "tools": tools}, stream=False)
+    assert str(caught.value) == (
+        "n=3 cannot be combined with tools (the API refuses it)."
+    )
 
 
 # -- model_kwargs ----------------------------------------------------------------
@@ -219,8 +267,13 @@ def test_n_above_one_neither_streams_nor_goes_with_tools() -> None:
 def test_model_kwargs_refuse_declared_fields_and_reserved_keys() -> None:
     with pytest.raises(ValueError, match=r"Set \['seed'\] as ChatSambaNova fields"):
         check_model_kwargs({"seed": 1}, {"seed"})
-    with pytest.raises(ValueError, match=r"may not set \['stream_options'\]"):
-        check_model_kwargs({"stream_options": {}}, set())
+    with pytest.raises(ValueError) as caught:
+        check_model_kwargs({"stream_options": {}, "stream": True}, set())
+    assert str(caught.value) == (
+        "model_kwargs may not set ['stream', 'stream_options']: the request "
+        "builder owns them (use stream()/streaming and stream_usage to control "
+        "streaming)."
+    )
     with pytest.raises(ValueError, match="frequency_penalty must be"):
         check_model_kwargs({"frequency_penalty": 3}, set())
     check_model_kwargs({"logit_bias": {"1": 5}, "frequency_penalty": 2}, set())
@@ -255,3 +308,38 @@ def test_the_callers_model_kwargs_dict_is_not_changed() -> None:
         warnings.simplefilter("ignore")
         ChatSambaNova(api_key=API_KEY, model_kwargs=given, bar=2)
     assert given == {"foo": 1}
+
+
+# -- client options: timeout and max_retries -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "timeout", [None, 0.001, 0.5, 600, httpx.Timeout(None), httpx.Timeout(5)]
+)
+def test_timeouts_that_pass(timeout: Any) -> None:
+    validate_timeout(timeout)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, math.inf, -math.inf, math.nan, True, "5"])
+def test_bad_timeout_message(timeout: Any) -> None:
+    """The whole message: what a timeout may be, and the bad value."""
+    with pytest.raises(ValueError) as caught:
+        validate_timeout(timeout)
+    assert str(caught.value) == (
+        "timeout must be a finite number of seconds > 0, an httpx.Timeout or "
+        f"None (the default), got {timeout!r}."
+    )
+
+
+@pytest.mark.parametrize("max_retries", [None, 0, 1, 10])
+def test_retries_that_pass(max_retries: Any) -> None:
+    validate_max_retries(max_retries)
+
+
+@pytest.mark.parametrize("max_retries", [-1, True, 1.5, "2"])
+def test_bad_max_retries_message(max_retries: Any) -> None:
+    with pytest.raises(ValueError) as caught:
+        validate_max_retries(max_retries)
+    assert str(caught.value) == (
+        f"max_retries must be a whole number >= 0, got {max_retries!r}."
+    )

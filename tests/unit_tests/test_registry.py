@@ -92,6 +92,21 @@ def test_init_chat_model_configurable_fields_reach_the_request() -> None:
     assert third["model"] == "DeepSeek-V3.1"
 
 
+def test_default_registry_is_langchains(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an argument, the entry goes into langchain's own registry."""
+    registry = {
+        name: entry
+        for name, entry in langchain_base._BUILTIN_PROVIDERS.items()
+        if name != "sambanova"
+    }
+    monkeypatch.setattr(langchain_base, "_BUILTIN_PROVIDERS", registry)
+    assert register_with_langchain() is True
+    assert registry["sambanova"][:2] == (
+        "langchain_provider.chat_models",
+        "ChatSambaNova",
+    )
+
+
 def test_registering_twice_keeps_one_entry() -> None:
     registry = {"openai": ("langchain_openai", "ChatOpenAI", lambda cls, **kw: None)}
     assert register_with_langchain(registry)
@@ -111,11 +126,35 @@ def test_registering_twice_keeps_one_entry() -> None:
 )
 def test_changed_shape_warns_once_and_changes_nothing(registry: object) -> None:
     before = repr(registry)
-    with pytest.warns(RegistryShapeWarning, match="no longer a dict") as caught:
+    shape = r"_BUILTIN_PROVIDERS is no longer a dict of \(module, class name, creator\)"
+    with pytest.warns(RegistryShapeWarning, match=shape + " tuples") as caught:
         assert register_with_langchain(registry) is False
         assert register_with_langchain(registry) is False
     assert len(caught) == 1
     assert repr(registry) == before
+
+
+@pytest.mark.usefixtures("fresh_warning")
+def test_warning_says_what_to_do_instead_and_points_at_the_caller() -> None:
+    """The warning gives the way out, and is attributed to the caller's line."""
+    with pytest.warns(RegistryShapeWarning) as caught:
+        register_with_langchain(["openai"])
+    (warning,) = caught
+    assert str(warning.message).endswith(
+        ". 'sambanova:<model>' strings will not work; build "
+        "ChatSambaNova(model=...) directly and pass the instance instead."
+    )
+    assert warning.filename == __file__
+
+
+@pytest.mark.usefixtures("fresh_warning")
+def test_unimportable_registry_module_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """langchain installed but its registry module fails to import: a warning."""
+    monkeypatch.setitem(sys.modules, "langchain.chat_models.base", None)
+    with pytest.warns(
+        RegistryShapeWarning, match="importing langchain.chat_models.base failed"
+    ):
+        assert register_with_langchain() is False
 
 
 @pytest.mark.usefixtures("fresh_warning")
@@ -129,7 +168,10 @@ def test_missing_registry_warns(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_another_packages_entry_is_kept() -> None:
     other = ("langchain_sambanova", "ChatSambaNovaCloud", lambda cls, **kw: None)
     registry = {"sambanova": other}
-    with pytest.warns(RegistryShapeWarning, match="langchain_sambanova"):
+    with pytest.warns(
+        RegistryShapeWarning,
+        match="already maps 'sambanova' to langchain_sambanova.ChatSambaNovaCloud",
+    ):
         assert register_with_langchain(registry) is False
     assert registry["sambanova"] is other
 

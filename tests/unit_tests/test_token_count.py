@@ -9,6 +9,7 @@ emulator comparison runs in tests/integration_tests/test_agent_stack.py.
 from __future__ import annotations
 
 import base64
+import json
 import sys
 
 import pytest
@@ -26,6 +27,8 @@ from langchain_provider import ChatSambaNova
 from langchain_provider._token_count import (
     DEFAULT_COST,
     IMAGE_TOKENS,
+    TemplateCost,
+    estimate_prompt_tokens,
     estimate_text_tokens,
     template_cost,
 )
@@ -49,7 +52,9 @@ def get_weather(city: str) -> str:
         ("", 0),
         ("hello world", 2),
         ("What is the capital of France?", 7),
-        ("productionizationalism", 2),  # a long word splits
+        ("construction", 1),  # twelve letters: still one token
+        ("international", 2),  # thirteen: a long word splits
+        ("productionizationalism", 2),
         ("1234567", 3),  # digits in groups of three
         ("東京", 2),  # about a token per CJK character
         ('{"a": 1}', 7),
@@ -120,6 +125,74 @@ def test_every_part_of_a_request_counts() -> None:
     assert reasoned == plain + estimate_text_tokens("Call it.")
     never = _llm(reasoning_in_history="never")
     assert never.get_num_tokens_from_messages([*question, thinking, result]) == plain
+
+
+COST = TemplateCost(per_prompt=3, per_message=4)
+QUESTION = {"role": "user", "content": "hello world"}  # 2 tokens
+CALLS = [
+    {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+    }
+]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Get the current weather in a city.",
+            "parameters": {"type": "object", "properties": {"city": {}}},
+        },
+    }
+]
+
+
+@pytest.mark.parametrize(
+    ("messages", "tools", "content_tokens"),
+    [
+        ([QUESTION], None, 2),
+        (
+            [{"role": "user", "content": [{"type": "text", "text": "hello"}] * 2}],
+            None,
+            2,
+        ),
+        (
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "image_url", "image_url": {"url": PNG}},
+                        {"type": "text", "text": "hello"},
+                    ],
+                }
+            ],
+            None,
+            IMAGE_TOKENS + 1,
+        ),
+        ([{"role": "user", "content": [{"type": "text", "text": ""}]}], None, 0),
+        (
+            [QUESTION, {"role": "assistant", "content": None, "tool_calls": CALLS}],
+            None,
+            2 + COST.per_message + estimate_text_tokens(json.dumps(CALLS)),
+        ),
+        ([QUESTION], TOOLS, 2 + estimate_text_tokens(json.dumps(TOOLS))),
+    ],
+    ids=[
+        "text",
+        "two-text-parts",
+        "image-then-text",
+        "empty-text",
+        "tool-calls",
+        "tools",
+    ],
+)
+def test_prompt_estimate_adds_every_part(
+    messages: list[dict[str, object]], tools: list[object] | None, content_tokens: int
+) -> None:
+    """Each text part, image, echoed tool call and bound tool adds to the rest."""
+    expected = COST.per_prompt + COST.per_message + content_tokens
+    assert estimate_prompt_tokens(messages, tools, COST) == expected
 
 
 def test_bad_input_is_a_clear_error() -> None:
