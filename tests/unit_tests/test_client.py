@@ -8,6 +8,7 @@ tested without I/O in ``test_retry.py``; pools in ``test_transport.py``.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -16,6 +17,8 @@ import pytest
 from langchain_core import exceptions as core
 
 from langchain_provider import errors
+from langchain_provider._client import STREAM_READ_TIMEOUT, transport_error
+from langchain_provider._retry import RetryPolicy
 from unit_tests.conftest import (
     BrokenStream,
     broken_sse_reply,
@@ -40,6 +43,11 @@ async def _collect(model: Any, use_async: bool) -> str:
     if use_async:
         return "".join([c.text async for c in model.astream("hi")])
     return "".join(c.text for c in model.stream("hi"))
+
+
+async def _invoke(model: Any, use_async: bool) -> Any:
+    """The answer of invoke or ainvoke."""
+    return await model.ainvoke("hi") if use_async else model.invoke("hi")
 
 
 RETRIED_STATUSES = [408, 409, 429, 500, 502, 503, 504]
@@ -274,30 +282,40 @@ def test_connection_error_on_a_stream_is_retried() -> None:
 
 
 @pytest.mark.parametrize(
-    ("exc", "cls", "core_cls"),
+    ("exc", "cls", "core_cls", "message"),
     [
         (
             httpx.ConnectError("connection refused"),
             errors.APIConnectionError,
             core.ModelConnectionError,
+            "Could not reach the SambaNova API (ConnectError: connection refused).",
         ),
         (
+            # Before any response: not a stream cut, even on a stream request.
             httpx.RemoteProtocolError("server disconnected"),
             errors.APIConnectionError,
             core.ModelConnectionError,
+            "Could not reach the SambaNova API "
+            "(RemoteProtocolError: server disconnected).",
         ),
         (
             httpx.ConnectTimeout("connect timed out"),
             errors.APITimeoutError,
             core.ModelTimeoutError,
+            "The request timed out (ConnectTimeout: connect timed out).",
         ),
     ],
 )
-def test_connection_errors_exhausted(exc: Exception, cls: type, core_cls: type) -> None:
+@pytest.mark.parametrize("method", ["invoke", "stream"])
+def test_connection_errors_exhausted(
+    exc: Exception, cls: type, core_cls: type, message: str, method: str
+) -> None:
     model, server = make_model(raise_reply(exc), max_retries=0)
     with pytest.raises(cls) as excinfo:
-        model.invoke("hi")
+        model.invoke("hi") if method == "invoke" else list(model.stream("hi"))
+    assert type(excinfo.value) is cls
     assert isinstance(excinfo.value, core_cls)
+    assert excinfo.value.message == message
     assert excinfo.value.__cause__ is exc
     assert server.calls == 1
 
@@ -419,8 +437,8 @@ def test_error_payload_after_a_chunk_raises_after_the_chunk() -> None:
     assert server.calls == 1
 
 
-@pytest.mark.parametrize("method", ["stream", "invoke"])
-def test_error_body_cut_while_read_is_a_retried_connection_failure(
+@pytest.mark.parametrize("method", ["stream", "invoke", "astream", "ainvoke"])
+async def test_error_body_cut_while_read_is_a_retried_connection_failure(
     method: str,
 ) -> None:
     def cut_error_body(request: httpx.Request) -> httpx.Response:
@@ -434,23 +452,26 @@ def test_error_body_cut_while_read_is_a_retried_connection_failure(
 
     ok = (
         sse_reply(text_chunks("Hi"))
-        if method == "stream"
+        if method.endswith("stream")
         else json_reply(completion("Hi"))
     )
     model, server = make_model(cut_error_body, ok)
-    if method == "stream":
-        assert "".join(c.text for c in model.stream("hi")) == "Hi"
+    if method.endswith("stream"):
+        assert await _collect(model, method == "astream") == "Hi"
     else:
-        assert model.invoke("hi").content == "Hi"
+        assert (await _invoke(model, method == "ainvoke")).content == "Hi"
     assert server.calls == 2
 
 
-def test_a_200_body_holding_an_error_is_typed_by_its_code_not_status_200() -> None:
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+async def test_a_200_body_holding_an_error_is_typed_by_its_code_not_status_200(
+    use_async: bool,
+) -> None:
     model, _ = make_model(
         json_reply({"error": {"message": "boom", "code": "internal"}})
     )
     with pytest.raises(errors.ServerError) as info:
-        model.invoke("hi")
+        await _invoke(model, use_async)
     assert "200" not in str(info.value) and "boom" in str(info.value)
 
 
@@ -516,9 +537,10 @@ async def test_a_failure_after_the_first_chunk_closes_the_response(
         [sse_bytes(text_chunks("a"), done=False)], httpx.ReadError("reset")
     )
     model, server = make_model(*_closing_replies(body), **NO_WAIT)
-    with pytest.raises(errors.StreamInterruptedError):
+    with pytest.raises(errors.StreamInterruptedError) as excinfo:
         await _collect(model, use_async)
     assert server.calls == 1 and body.closed
+    assert isinstance(excinfo.value.__cause__, httpx.ReadError)
 
 
 @pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
@@ -574,27 +596,39 @@ def test_a_200_rate_limit_body_is_retried_like_a_429() -> None:
     assert server.calls == 2
 
 
-def test_corrupt_gzip_keeps_the_status() -> None:
+def _corrupt_gzip(status: int) -> Any:
     headers = {"content-encoding": "gzip", "content-type": "application/json"}
-    model, server = make_model(
-        lambda request: httpx.Response(
-            503, stream=ClosingBody([b"\x1f\x8bnot gzip"]), headers=headers
-        ),
-        max_retries=0,
+    return lambda request: httpx.Response(
+        status, stream=ClosingBody([b"\x1f\x8bnot gzip"]), headers=headers
     )
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+async def test_corrupt_gzip_on_an_error_status_keeps_the_status(
+    use_async: bool,
+) -> None:
+    """An unreadable error body: the status decides the class; no body is kept."""
+    model, _ = make_model(_corrupt_gzip(503), max_retries=0)
     with pytest.raises(errors.ServerError) as excinfo:
-        model.invoke("hi")
-    assert (
-        excinfo.value.status_code == 503 and type(excinfo.value) is errors.ServerError
-    )
-    ok_status = make_model(
-        lambda request: httpx.Response(
-            200, stream=ClosingBody([b"\x1f\x8bnot gzip"]), headers=headers
-        )
-    )[0]
+        await _invoke(model, use_async)
+    error = excinfo.value
+    assert type(error) is errors.ServerError and error.status_code == 503
+    assert "the error body could not be read (DecodingError)" in error.message
+    assert error.body is None
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+async def test_corrupt_gzip_on_a_success_is_a_decode_error(use_async: bool) -> None:
+    """A 2xx body that cannot be decoded: ResponseDecodeError keeping the cause."""
+    model, _ = make_model(_corrupt_gzip(200))
     with pytest.raises(errors.ResponseDecodeError) as excinfo:
-        ok_status.invoke("hi")
-    assert excinfo.value.status_code == 200
+        await _invoke(model, use_async)
+    error = excinfo.value
+    assert error.status_code == 200
+    assert error.message.startswith(
+        "The response body could not be decoded (DecodingError: "
+    )
+    assert isinstance(error.__cause__, httpx.DecodingError)
 
 
 def test_an_error_body_cut_while_read_is_still_closed() -> None:
@@ -690,3 +724,244 @@ def test_a_transport_error_quoting_headers_is_not_copied() -> None:
         model.invoke("hi")
     assert "sk-x" not in str(excinfo.value)
     assert excinfo.value.__cause__ is None and excinfo.value.__context__ is None
+
+
+# ---------------------------------------------------------------------------
+# What the typed errors say: messages, status, body, cause
+# ---------------------------------------------------------------------------
+
+
+class NoTransportRetries(RetryPolicy):
+    """A policy that never resends after a transport failure."""
+
+    def retryable_transport(self, exc: BaseException) -> bool:
+        return False
+
+
+@pytest.mark.parametrize(
+    ("exc", "streaming", "cls", "message"),
+    [
+        (
+            httpx.ReadError("reset"),
+            True,
+            errors.StreamInterruptedError,
+            "The connection broke in the middle of the stream (ReadError: reset).",
+        ),
+        (
+            httpx.ReadError("reset"),
+            False,
+            errors.APIConnectionError,
+            "Could not reach the SambaNova API (ReadError: reset).",
+        ),
+        (
+            httpx.ConnectError(""),
+            True,
+            errors.APIConnectionError,
+            "Could not reach the SambaNova API (ConnectError).",
+        ),
+        (
+            httpx.DecodingError("bad gzip"),
+            True,
+            errors.ResponseDecodeError,
+            "The response body could not be decoded (DecodingError).",
+        ),
+    ],
+)
+def test_transport_error_class_and_message(
+    exc: httpx.HTTPError, streaming: bool, cls: type, message: str
+) -> None:
+    """The class depends on the failure and on being mid-stream; text is quoted."""
+    error = transport_error(exc, streaming=streaming)
+    assert type(error) is cls
+    assert error.message == message
+
+
+def test_transport_error_quotes_at_most_300_characters() -> None:
+    error = transport_error(httpx.ConnectError("x" * 1000), streaming=False)
+    assert (
+        error.message
+        == f"Could not reach the SambaNova API (ConnectError: {'x' * 300})."
+    )
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+@pytest.mark.parametrize(
+    "exc", [httpx.ConnectError("refused"), httpx.RemoteProtocolError("cut")]
+)
+def test_transport_error_is_retryable_as_the_policy_says(
+    exc: httpx.HTTPError, streaming: bool
+) -> None:
+    assert transport_error(exc, streaming=streaming).is_retryable is True
+    error = transport_error(exc, streaming=streaming, policy=NoTransportRetries())
+    assert error.is_retryable is False
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_a_stream_cut_before_its_first_chunk_is_a_stream_interruption(
+    use_async: bool,
+) -> None:
+    """Retries exhausted: the cut stream is named as such, keeping its cause."""
+    model, server = make_model(broken_sse_reply([]), max_retries=0)
+    with pytest.raises(errors.StreamInterruptedError) as excinfo:
+        await _collect(model, use_async)
+    assert excinfo.value.message == (
+        "The connection broke in the middle of the stream "
+        "(RemoteProtocolError: peer closed connection)."
+    )
+    assert isinstance(excinfo.value.__cause__, httpx.RemoteProtocolError)
+    assert server.calls == 1
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_an_unexpected_error_before_the_first_chunk_propagates_and_closes(
+    use_async: bool,
+) -> None:
+    """Not an HTTP failure: raised unchanged (not retried), the response closed."""
+    body = ClosingBody([], RuntimeError("bug in a transport"))
+    model, server = make_model(*_closing_replies(body), **NO_WAIT)
+    with pytest.raises(RuntimeError, match="bug in a transport"):
+        await _collect(model, use_async)
+    assert server.calls == 1 and body.closed
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_a_stream_of_only_done_yields_nothing(use_async: bool) -> None:
+    model, server = make_model(sse_reply([]))
+    client = model.client
+    if use_async:
+        assert [c async for c in client.astream({"stream": True})] == []
+    else:
+        assert list(client.stream({"stream": True})) == []
+    assert server.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        (b"<html>" + b"x" * 300, repr("<html>" + "x" * 194)),
+        (b"\xff not json", repr("\ufffd not json")),
+    ],
+)
+def test_a_success_that_is_not_json_is_a_decode_error(
+    content: bytes, shown: str
+) -> None:
+    """The message quotes the first 200 characters; the whole text is kept."""
+    model, _ = make_model(lambda request: httpx.Response(200, content=content))
+    with pytest.raises(errors.ResponseDecodeError) as excinfo:
+        model.invoke("hi")
+    error = excinfo.value
+    assert error.message.startswith("The response body is not valid JSON (")
+    assert error.message.endswith(f": {shown}")
+    assert error.status_code == 200
+    assert error.body == content.decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("body", [[1, 2], "hello", 3])
+def test_a_success_that_is_not_a_json_object_is_a_decode_error(body: Any) -> None:
+    model, server = make_model(json_reply(body), **NO_WAIT)
+    with pytest.raises(errors.ResponseDecodeError) as excinfo:
+        model.invoke("hi")
+    error = excinfo.value
+    assert error.message == "The response body is not a JSON object."
+    assert error.status_code == 200
+    assert error.body == httpx.Response(200, json=body).text
+    assert server.calls == 1  # a 200 that is not an object is not retried
+
+
+def test_invalid_utf8_in_a_completion_is_replaced_not_fatal() -> None:
+    body = json_reply(completion("caf_")).__call__(httpx.Request("POST", "/"))
+    content = body.content.replace(b"caf_", b"caf\xe9")
+    model, _ = make_model(lambda request: httpx.Response(200, content=content))
+    assert model.invoke("hi").content == "caf\ufffd"
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_invalid_utf8_in_a_json_error_answering_a_stream_is_replaced(
+    use_async: bool,
+) -> None:
+    content = json_reply(
+        {"error": {"message": "too long_", "code": "context_length_exceeded"}}
+    )(httpx.Request("POST", "/")).content.replace(b"long_", b"long\xff")
+    model, _ = make_model(
+        lambda request: httpx.Response(
+            200, content=content, headers={"content-type": "application/json"}
+        )
+    )
+    with pytest.raises(errors.ContextLengthExceededError) as excinfo:
+        await _collect(model, use_async)
+    assert excinfo.value.message == "too long\ufffd"
+
+
+@pytest.mark.parametrize(
+    ("headers", "named"),
+    [({"content-type": "text/plain"}, "'text/plain'"), ({}, "'no content type'")],
+)
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_a_stream_request_answered_without_sse_is_a_decode_error(
+    headers: dict[str, str], named: str, use_async: bool
+) -> None:
+    model, server = make_model(
+        lambda request: httpx.Response(200, content=b"hello", headers=headers),
+        **NO_WAIT,
+    )
+    with pytest.raises(errors.ResponseDecodeError) as excinfo:
+        await _collect(model, use_async)
+    assert excinfo.value.message == (
+        f"Expected a text/event-stream response to a streaming request, got {named}."
+    )
+    assert excinfo.value.status_code == 200
+    assert server.calls == 1
+
+
+# ---------------------------------------------------------------------------
+# A 2xx body holding an error: its headers still count
+# ---------------------------------------------------------------------------
+
+
+def test_a_200_error_body_carries_the_rate_limit_headers() -> None:
+    model, _ = make_model(
+        error_reply(200, "slow", code="rate_limit_exceeded", headers=LIMITS),
+        max_retries=0,
+    )
+    with pytest.raises(errors.RateLimitError) as excinfo:
+        model.invoke("hi")
+    assert excinfo.value.rate_limit == RATE_LIMIT
+
+
+def test_a_200_error_body_retry_waits_as_its_retry_after_says(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model, server = make_model(
+        error_reply(200, "slow", code="rate_limit_exceeded", headers=FAST),
+        json_reply(completion("ok")),
+    )
+    with caplog.at_level(logging.DEBUG, logger="langchain_provider"):
+        assert model.invoke("hi").content == "ok"
+    assert server.calls == 2
+    [record] = [r for r in caplog.records if "retry" in r.getMessage()]
+    assert record.getMessage() == (
+        "SambaNova request failed (SambaNova API error (rate_limit_exceeded): "
+        "slow); retry 1 of 2 in 0.00s"
+    )
+
+
+# ---------------------------------------------------------------------------
+# The request sent for a stream
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_a_stream_request_asks_for_sse_with_the_stream_timeout(
+    use_async: bool,
+) -> None:
+    """Without a timeout, a stream gets 60 s between reads (not 600 s in all)."""
+    model, server = make_model(sse_reply(text_chunks("ok")))
+    assert await _collect(model, use_async) == "ok"
+    [request] = server.requests
+    assert request.headers["accept"] == "text/event-stream"
+    assert request.extensions["timeout"] == {
+        "connect": 5.0,
+        "read": STREAM_READ_TIMEOUT,
+        "write": STREAM_READ_TIMEOUT,
+        "pool": STREAM_READ_TIMEOUT,
+    }

@@ -219,3 +219,24 @@ def test_quota_resets_when_every_exhausted_window_has() -> None:
 def test_http_date_in_the_future() -> None:
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
     assert 28 <= retry_after_seconds(httpx.Headers({"retry-after": when})) <= 30.5
+
+
+# Any mapping with the wire's (lower-case) names will do, not only httpx.Headers.
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [({"retry-after-ms": "250"}, 0.25), ({"retry-after": "3"}, 3.0)],
+)
+def test_retry_after_reads_a_plain_mapping(
+    headers: dict[str, str], expected: float
+) -> None:
+    assert retry_after_seconds(headers) == expected
+
+
+@pytest.mark.parametrize(("hint", "expected"), [("true", True), ("false", False)])
+def test_x_should_retry_read_from_a_plain_mapping(hint: str, expected: bool) -> None:
+    assert (
+        POLICY.should_retry_response(400 if expected else 503, {"x-should-retry": hint})
+        is expected
+    )

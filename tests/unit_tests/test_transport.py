@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
+import weakref
 from typing import Any
 
 import httpx
 import pytest
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._transport import POOL_LIMITS, SHARED, Pools
+from langchain_provider._transport import POOL_LIMITS, SHARED, Pools, _reset_in_child
 from unit_tests.conftest import API_KEY
 
 
@@ -82,3 +84,34 @@ def test_a_forked_child_never_uses_the_parents_clients() -> None:
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert SHARED.sync_client() is parent  # the parent keeps its pool
+
+
+async def test_closing_a_running_loop_fails_and_keeps_its_client() -> None:
+    """``loop.close()`` on a running loop is refused; its pooled client stays."""
+    pools = Pools()
+    client = pools.async_client()
+    loop = asyncio.get_running_loop()
+    with pytest.raises(RuntimeError, match="running event loop"):
+        loop.close()
+    assert pools.async_client_for(loop) is client and not client.is_closed
+    await pools.aclose()
+
+
+async def test_in_a_forked_child_pools_forget_their_clients_unclosed() -> None:
+    """What fork runs in the child, run here: new clients, the old ones kept open.
+
+    (In a real child coverage cannot follow; see the fork test above.)
+    """
+    pools = Pools()
+    sync, here = pools.sync_client(), pools.async_client()
+    inherited = [weakref.ref(sync), weakref.ref(here)]
+    loop = asyncio.get_running_loop()
+    _reset_in_child()
+    assert pools.async_client_for(loop) is None
+    assert pools.sync_client() is not sync and pools.async_client() is not here
+    assert not sync.is_closed and not here.is_closed
+    del sync, here
+    gc.collect()
+    # Still referenced: collecting them could close sockets the parent uses.
+    assert all(ref() is not None for ref in inherited)
+    await pools.aclose()
