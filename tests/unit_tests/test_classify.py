@@ -14,7 +14,12 @@ import pytest
 from langchain_core.exceptions import ContextOverflowError, ModelRateLimitError
 
 from langchain_provider import errors
-from langchain_provider._classify import class_for, classify, error_from_http
+from langchain_provider._classify import (
+    class_for,
+    classify,
+    decode_json,
+    error_from_http,
+)
 from langchain_provider._retry import RetryPolicy
 
 
@@ -257,6 +262,8 @@ def test_non_object_payloads_are_messages() -> None:
     assert json.loads(classify({"error": {"code": "x"}}, status_code=None).message) == {
         "code": "x"
     }
+    empty = classify({"error": {"message": "", "code": "x"}}, status_code=None)
+    assert json.loads(empty.message) == {"message": "", "code": "x"}
 
 
 @pytest.mark.parametrize(
@@ -350,3 +357,24 @@ def test_error_from_http_uses_the_policy_it_is_given() -> None:
     strict = RetryPolicy(max_retry_after=10.0)
     error = error_from_http(429, body, headers, policy=strict)
     assert type(error) is errors.QuotaExceededError and error.reset_seconds == 30.0
+
+
+def test_classify_reports_the_verdict_of_the_policy_it_is_given() -> None:
+    """``is_retryable`` is the given policy's verdict on what the error means."""
+    payload = {"error": {"code": "rate_limit_exceeded"}}
+    assert classify(payload, status_code=None).is_retryable is True
+    never = RetryPolicy(statuses=frozenset())
+    assert classify(payload, status_code=None, policy=never).is_retryable is False
+
+
+def test_a_quota_window_named_only_in_the_body_is_a_quota() -> None:
+    """``duration_s: 86400`` anywhere in the body marks the 429 as a daily quota."""
+    body = {"error": {"message": "Rate limit exceeded", "detail": "duration_s: 86400"}}
+    error = _http(429, body)
+    assert type(error) is errors.QuotaExceededError and not error.is_retryable
+
+
+def test_absurdly_nested_json_is_a_value_error() -> None:
+    """The nesting is named in a ``ValueError`` (callers quote it), not a crash."""
+    with pytest.raises(ValueError, match="^JSON nested too deeply to decode$"):
+        decode_json("[" * 100_000 + "]" * 100_000)
