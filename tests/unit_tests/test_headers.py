@@ -105,6 +105,7 @@ def test_an_authorization_header_stands_in_for_the_key_on_the_live_service() -> 
     [
         ({"X-Key": "a\nb"}, r"default_headers\['X-Key'\] cannot be sent: character 2"),
         ({"Bad Name": "x"}, "invalid header name 'Bad Name'"),
+        ({"Bad:Name": "x"}, "invalid header name 'Bad:Name'"),
         ({"X-Num": 5}, "must be strings"),
     ],
 )
