@@ -238,6 +238,13 @@ def test_errors_pickle(error: errors.SambaNovaError, extra: dict[str, Any]) -> N
     assert str(clone) == str(error)
 
 
+def test_messages_are_cut_only_beyond_2000_characters() -> None:
+    """A 2000-character message stays whole; one more and it is cut, marked so."""
+    assert errors.ServerError("x" * 2000).message == "x" * 2000
+    cut = errors.ServerError("x" * 2001).message
+    assert cut == "x" * 2000 + "... [cut: 1 more characters in .body]"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
