@@ -226,6 +226,12 @@ def test_a_200_body_that_is_not_an_object_raises() -> None:
             ),
             {"reset_seconds": 90.0},
         ),
+        (
+            errors.ServerError(
+                "x-should-retry: false", status_code=503, retryable=False
+            ),
+            {},
+        ),
     ],
 )
 def test_errors_pickle(error: errors.SambaNovaError, extra: dict[str, Any]) -> None:
@@ -236,6 +242,18 @@ def test_errors_pickle(error: errors.SambaNovaError, extra: dict[str, Any]) -> N
     assert [getattr(clone, f) for f in fields] == [getattr(error, f) for f in fields]
     assert {name: getattr(clone, name) for name in extra} == extra
     assert str(clone) == str(error)
+
+
+def test_str_names_status_code_param_and_request_id() -> None:
+    """``str(error)`` is what logs show: every identifying field, when present."""
+    error = errors.RateLimitError(
+        "slow down", status_code=429, code="rate", param="p", request_id="r"
+    )
+    assert (
+        str(error)
+        == "SambaNova API error 429 (rate): slow down [param=p] [request_id=r]"
+    )
+    assert str(errors.ServerError("boom")) == "SambaNova API error: boom"
 
 
 def test_messages_are_cut_only_beyond_2000_characters() -> None:

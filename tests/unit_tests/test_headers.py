@@ -61,6 +61,16 @@ def test_an_empty_key_sends_no_authorization_header() -> None:
     assert "authorization" not in server.requests[0].headers
 
 
+def test_the_headers_of_a_request_with_a_key() -> None:
+    """JSON in, JSON out, our user agent, the key as a bearer token: nothing else."""
+    assert build_headers(SecretStr(KEY), None, stream=False) == {
+        "content-type": "application/json",
+        "accept": "application/json",
+        "user-agent": USER_AGENT,
+        "authorization": f"Bearer {KEY}",
+    }
+
+
 def test_accept_follows_the_kind_of_request() -> None:
     assert build_headers(None, None, stream=True)["accept"] == "text/event-stream"
     assert build_headers(None, None, stream=False)["accept"] == "application/json"
@@ -84,7 +94,13 @@ def test_default_authorization_wins_over_the_key_and_is_sent_once(name: str) -> 
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("user-agent", "mine/1"), ("ACCEPT", "*/*"), ("X-Extra", "1")]
+    ("name", "value"),
+    [
+        ("user-agent", "mine/1"),
+        ("ACCEPT", "*/*"),
+        ("Content-Type", "application/json; charset=utf-8"),
+        ("X-Extra", "1"),
+    ],
 )
 def test_default_headers_replace_ours_whatever_their_case(
     name: str, value: str
