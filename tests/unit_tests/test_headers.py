@@ -38,8 +38,8 @@ def test_a_clean_key_is_kept_as_is() -> None:
     ("bad", "named"),
     [
         ("\u200b", "U+200B (ZERO WIDTH SPACE)"),
-        ("\n", "U+000A"),
-        ("\x7f", "U+007F"),
+        ("\n", "U+000A (a control character)"),
+        ("\x7f", "U+007F (a control character)"),
         ("é", "U+00E9"),
     ],
 )
@@ -50,6 +50,8 @@ def test_a_key_that_cannot_be_a_header_is_refused_naming_the_problem(
     with pytest.raises(ValueError, match="API key cannot be sent") as excinfo:
         ChatSambaNova(api_key=key)
     assert named in str(excinfo.value) and "character 6" in str(excinfo.value)
+    advice = ". Check the key for stray characters (e.g. copied from a document)."
+    assert advice in str(excinfo.value)
     for text in (str(excinfo.value), repr(excinfo.value)):
         assert KEY[5:] not in text and KEY[:5] not in text
 
