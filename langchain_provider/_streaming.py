@@ -98,8 +98,7 @@ class SSEParser:
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def _field(self, line: str) -> None:
-        if line[0] == ":":
-            return  # a comment: keep-alive
+        # A comment (": ping", a keep-alive) has an empty field name: ignored.
         name, _, value = line.partition(":")
         if value[:1] == " ":
             value = value[1:]

@@ -14,7 +14,13 @@ import pytest
 from langchain_core.exceptions import ContextOverflowError, ModelRateLimitError
 
 from langchain_provider import errors
-from langchain_provider._classify import class_for, classify, error_from_http
+from langchain_provider._classify import (
+    class_for,
+    classify,
+    decode_json,
+    error_from_http,
+)
+from langchain_provider._retry import RetryPolicy
 
 
 def _http(status: int, body: object, **headers: str) -> errors.SambaNovaError:
@@ -256,3 +262,119 @@ def test_non_object_payloads_are_messages() -> None:
     assert json.loads(classify({"error": {"code": "x"}}, status_code=None).message) == {
         "code": "x"
     }
+    empty = classify({"error": {"message": "", "code": "x"}}, status_code=None)
+    assert json.loads(empty.message) == {"message": "", "code": "x"}
+
+
+@pytest.mark.parametrize(
+    ("error", "cls", "status"),
+    [
+        ({"status": 400}, errors.InvalidRequestError, 400),
+        ({"status": "599"}, errors.ServerError, 599),
+        ({"status": 600, "code": "bad_request"}, errors.InvalidRequestError, None),
+        ({"status": 399, "code": "bad_request"}, errors.InvalidRequestError, None),
+        ({"status": True, "code": 429}, errors.RateLimitError, 429),
+        ({"status_code": 403}, errors.PermissionDeniedError, 403),
+        ({"http_status": 404}, errors.NotFoundError, 404),
+    ],
+)
+def test_a_status_in_the_error_object_counts_only_from_400_to_599(
+    error: dict, cls: type, status: int | None
+) -> None:
+    """An error object's own status (not a bool) is its meaning and its status_code."""
+    found = classify({"error": {"message": "m", **error}}, status_code=None)
+    assert type(found) is cls and found.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("reset", "when"),
+    [
+        (90, "in 1m30s"),
+        (3540, "in 59m00s"),
+        (5400, "in 1h30m"),
+        (7260, "in 2h01m"),
+        (None, "at the end of its window"),
+    ],
+)
+def test_a_quota_error_says_when_it_resets_and_keeps_the_response(
+    reset: int | None, when: str
+) -> None:
+    """The quota message names the reset time; status, ids, body and fields stay."""
+    body = {
+        "error": {
+            "message": "Violated duration_s: 86400",
+            "code": "rate_limit_exceeded",
+            "type": "rate_limit_error",
+            "param": "model",
+        }
+    }
+    headers = {"x-request-id": "rid-7"}
+    rate_limit = None
+    if reset is not None:
+        headers["x-ratelimit-remaining-requests-day"] = "0"
+        headers["x-ratelimit-reset-requests-day"] = str(reset)
+        rate_limit = {"requests_day": {"remaining": 0, "reset_seconds": float(reset)}}
+    error = _http(429, body, **headers)
+    assert type(error) is errors.QuotaExceededError
+    assert error.message == (
+        f"Quota used up, not retried; it resets {when}. Violated duration_s: 86400"
+    )
+    assert (error.status_code, error.request_id, error.body) == (
+        429,
+        "rid-7",
+        json.dumps(body),
+    )
+    assert (error.code, error.error_type, error.param) == (
+        "rate_limit_exceeded",
+        "rate_limit_error",
+        "model",
+    )
+    assert error.rate_limit == rate_limit
+
+
+def test_request_id_from_the_request_id_header() -> None:
+    """Without ``x-request-id``, the plain ``request-id`` header is used."""
+    assert _http(400, {}, **{"request-id": "plain"}).request_id == "plain"
+
+
+def test_an_error_body_that_is_not_utf8_is_still_read() -> None:
+    """Bytes that are not UTF-8 are replaced, never a UnicodeDecodeError."""
+    error = error_from_http(400, b"bad \xff byte", httpx.Headers())
+    assert type(error) is errors.InvalidRequestError
+    assert error.message == "bad \ufffd byte"
+
+
+def test_error_from_http_uses_the_policy_it_is_given() -> None:
+    """A policy with a shorter ``max_retry_after`` makes a 30 s reset a quota."""
+    headers = httpx.Headers(
+        {
+            "x-ratelimit-remaining-requests-minute": "0",
+            "x-ratelimit-reset-requests-minute": "30",
+        }
+    )
+    body = json.dumps({"error": {"message": "slow down"}}).encode()
+    assert type(error_from_http(429, body, headers)) is errors.RateLimitError
+    strict = RetryPolicy(max_retry_after=10.0)
+    error = error_from_http(429, body, headers, policy=strict)
+    assert type(error) is errors.QuotaExceededError and error.reset_seconds == 30.0
+
+
+def test_classify_reports_the_verdict_of_the_policy_it_is_given() -> None:
+    """``is_retryable`` is the given policy's verdict on what the error means."""
+    payload = {"error": {"code": "rate_limit_exceeded"}}
+    assert classify(payload, status_code=None).is_retryable is True
+    never = RetryPolicy(statuses=frozenset())
+    assert classify(payload, status_code=None, policy=never).is_retryable is False
+
+
+def test_a_quota_window_named_only_in_the_body_is_a_quota() -> None:
+    """``duration_s: 86400`` anywhere in the body marks the 429 as a daily quota."""
+    body = {"error": {"message": "Rate limit exceeded", "detail": "duration_s: 86400"}}
+    error = _http(429, body)
+    assert type(error) is errors.QuotaExceededError and not error.is_retryable
+
+
+def test_absurdly_nested_json_is_a_value_error() -> None:
+    """The nesting is named in a ``ValueError`` (callers quote it), not a crash."""
+    with pytest.raises(ValueError, match="^JSON nested too deeply to decode$"):
+        decode_json("[" * 100_000 + "]" * 100_000)

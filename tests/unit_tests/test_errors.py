@@ -211,20 +211,56 @@ def test_a_200_body_that_is_not_an_object_raises() -> None:
         model.invoke("hi")
 
 
-def test_errors_pickle() -> None:
-    # Errors cross process boundaries (multiprocessing, LangGraph checkpoints).
+@pytest.mark.parametrize(
+    ("error", "extra"),
+    [
+        (
+            errors.RateLimitError(
+                "slow down", status_code=429, code="rate", param="p", request_id="r"
+            ),
+            {},
+        ),
+        (
+            errors.QuotaExceededError(
+                "used up", reset_seconds=90.0, status_code=429, request_id="r"
+            ),
+            {"reset_seconds": 90.0},
+        ),
+        (
+            errors.ServerError(
+                "x-should-retry: false", status_code=503, retryable=False
+            ),
+            {},
+        ),
+    ],
+)
+def test_errors_pickle(error: errors.SambaNovaError, extra: dict[str, Any]) -> None:
+    """Errors cross process boundaries (multiprocessing, LangGraph checkpoints)."""
+    clone = pickle.loads(pickle.dumps(error))
+    assert type(clone) is type(error)
+    fields = ("message", "status_code", "code", "param", "request_id", "is_retryable")
+    assert [getattr(clone, f) for f in fields] == [getattr(error, f) for f in fields]
+    assert {name: getattr(clone, name) for name in extra} == extra
+    assert str(clone) == str(error)
+
+
+def test_str_names_status_code_param_and_request_id() -> None:
+    """``str(error)`` is what logs show: every identifying field, when present."""
     error = errors.RateLimitError(
         "slow down", status_code=429, code="rate", param="p", request_id="r"
     )
-    clone = pickle.loads(pickle.dumps(error))
-    assert type(clone) is errors.RateLimitError
-    assert (clone.message, clone.status_code, clone.code, clone.request_id) == (
-        "slow down",
-        429,
-        "rate",
-        "r",
+    assert (
+        str(error)
+        == "SambaNova API error 429 (rate): slow down [param=p] [request_id=r]"
     )
-    assert str(clone) == str(error)
+    assert str(errors.ServerError("boom")) == "SambaNova API error: boom"
+
+
+def test_messages_are_cut_only_beyond_2000_characters() -> None:
+    """A 2000-character message stays whole; one more and it is cut, marked so."""
+    assert errors.ServerError("x" * 2000).message == "x" * 2000
+    cut = errors.ServerError("x" * 2001).message
+    assert cut == "x" * 2000 + "... [cut: 1 more characters in .body]"
 
 
 @pytest.mark.parametrize(
@@ -241,6 +277,26 @@ def test_error_from_response_shapes(body: bytes, message: str) -> None:
     assert type(error) is errors.APIStatusError
     assert error.message == message
     assert error.status_code == 418
+
+
+@pytest.mark.parametrize(
+    ("default_class", "cls"),
+    [
+        (None, errors.RateLimitError),
+        (errors.ServerError, errors.RateLimitError),
+        (errors.StreamEventError, errors.StreamRateLimitError),
+    ],
+)
+def test_error_from_payload_keeps_status_and_request_id(
+    default_class: type | None, cls: type
+) -> None:
+    """The legacy helper: a StreamEventError default marks an in-stream error."""
+    payload = {"error": {"message": "slow"}}
+    error = error_from_payload(
+        payload, status_code=429, request_id="rid", default_class=default_class
+    )
+    assert type(error) is cls
+    assert (error.message, error.status_code, error.request_id) == ("slow", 429, "rid")
 
 
 def test_error_from_payload_context_code_wins_over_default_class() -> None:

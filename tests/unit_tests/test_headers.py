@@ -38,8 +38,8 @@ def test_a_clean_key_is_kept_as_is() -> None:
     ("bad", "named"),
     [
         ("\u200b", "U+200B (ZERO WIDTH SPACE)"),
-        ("\n", "U+000A"),
-        ("\x7f", "U+007F"),
+        ("\n", "U+000A (a control character)"),
+        ("\x7f", "U+007F (a control character)"),
         ("é", "U+00E9"),
     ],
 )
@@ -50,6 +50,8 @@ def test_a_key_that_cannot_be_a_header_is_refused_naming_the_problem(
     with pytest.raises(ValueError, match="API key cannot be sent") as excinfo:
         ChatSambaNova(api_key=key)
     assert named in str(excinfo.value) and "character 6" in str(excinfo.value)
+    advice = ". Check the key for stray characters (e.g. copied from a document)."
+    assert advice in str(excinfo.value)
     for text in (str(excinfo.value), repr(excinfo.value)):
         assert KEY[5:] not in text and KEY[:5] not in text
 
@@ -59,6 +61,16 @@ def test_an_empty_key_sends_no_authorization_header() -> None:
     model, server = make_model(api_key="  \r\n", base_url="http://localhost:8000/v1")
     model.invoke("hi")
     assert "authorization" not in server.requests[0].headers
+
+
+def test_the_headers_of_a_request_with_a_key() -> None:
+    """JSON in, JSON out, our user agent, the key as a bearer token: nothing else."""
+    assert build_headers(SecretStr(KEY), None, stream=False) == {
+        "content-type": "application/json",
+        "accept": "application/json",
+        "user-agent": USER_AGENT,
+        "authorization": f"Bearer {KEY}",
+    }
 
 
 def test_accept_follows_the_kind_of_request() -> None:
@@ -84,7 +96,13 @@ def test_default_authorization_wins_over_the_key_and_is_sent_once(name: str) -> 
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("user-agent", "mine/1"), ("ACCEPT", "*/*"), ("X-Extra", "1")]
+    ("name", "value"),
+    [
+        ("user-agent", "mine/1"),
+        ("ACCEPT", "*/*"),
+        ("Content-Type", "application/json; charset=utf-8"),
+        ("X-Extra", "1"),
+    ],
 )
 def test_default_headers_replace_ours_whatever_their_case(
     name: str, value: str
@@ -105,6 +123,7 @@ def test_an_authorization_header_stands_in_for_the_key_on_the_live_service() -> 
     [
         ({"X-Key": "a\nb"}, r"default_headers\['X-Key'\] cannot be sent: character 2"),
         ({"Bad Name": "x"}, "invalid header name 'Bad Name'"),
+        ({"Bad:Name": "x"}, "invalid header name 'Bad:Name'"),
         ({"X-Num": 5}, "must be strings"),
     ],
 )

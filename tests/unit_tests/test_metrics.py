@@ -209,6 +209,10 @@ def test_no_usage_no_metadata() -> None:
             {"prompt_tokens": True, "completion_tokens": 4},
             {"input_tokens": 0, "output_tokens": 4, "total_tokens": 4},
         ),
+        (
+            {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 10},
+            {"input_tokens": 5, "output_tokens": 3, "total_tokens": 10},
+        ),
         ({"time_to_first_token": 0.1}, None),
         ({}, None),
         (
@@ -225,6 +229,7 @@ def test_no_usage_no_metadata() -> None:
         "no total",
         "null and string",
         "bool is not a count",
+        "the server's total wins",
         "timing only",
         "empty",
         "null details",

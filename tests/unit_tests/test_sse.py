@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
 import httpx
 import pytest
 
 from langchain_provider import errors
+from langchain_provider._deadline import DONE_GRACE
 from langchain_provider._streaming import SSEParser, _Done, decode_event
-from unit_tests.conftest import chunk, make_model, sse_bytes, text_chunks
+from unit_tests.conftest import SSE_HEADERS, chunk, make_model, sse_bytes, text_chunks
 
 ANSWER = sse_bytes(text_chunks("Hello", " wide", " world"))
 
@@ -19,7 +25,7 @@ def _frame(*reads: bytes) -> list[tuple[str, str]]:
 
 def test_events_and_fields() -> None:
     raw = (
-        b"event: error\ndata: a\ndata: b\n\n: a comment\n\n"
+        b"event: error\ndata: a\ndata: b\n\n: a comment\n:\n\n"
         b"data:no-space\n\nid: 1\nretry: 5\ndata: c\n\n"
     )
     assert _frame(raw) == [("error", "a\nb"), ("", "no-space"), ("", "c")]
@@ -27,54 +33,98 @@ def test_events_and_fields() -> None:
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 64])
 def test_framing_is_the_same_wherever_the_reads_break(size: int) -> None:
-    raw = "\ufeffdata: héllo 🙂\r\n\r\ndata: x\r\rdata: y\n\n".encode()
+    raw = (
+        "\ufeffdata: héllo 🙂\r\n\r\ndata: x\r\rdata: y\n\n"
+        "data: 1\r\ndata: 2\r\n\r\n"  # a line break inside an event
+    ).encode()
     reads = [raw[i : i + size] for i in range(0, len(raw), size)]
-    assert _frame(*reads) == [("", "héllo 🙂"), ("", "x"), ("", "y")]
+    assert _frame(*reads) == [("", "héllo 🙂"), ("", "x"), ("", "y"), ("", "1\n2")]
 
 
 def test_a_bom_is_dropped_only_at_the_start() -> None:
     assert _frame(b"\xef\xbb\xbfdata: a\n\n") == [("", "a")]
     assert _frame(b"\xef\xbb", b"\xbfdata: a\n\n") == [("", "a")]
     assert _frame("data: \ufeffa\n\n".encode()) == [("", "\ufeffa")]
+    assert _frame(b"data: ", "\ufeffa\n\n".encode()) == [("", "\ufeffa")]
+
+
+def test_bytes_that_are_not_utf8_are_replaced() -> None:
+    """A bad byte becomes U+FFFD; it never ends the stream with a decode error."""
+    assert _frame(b"data: a\xffb\n\n") == [("", "a\ufffdb")]
 
 
 def test_an_unfinished_event_is_pending() -> None:
     parser = SSEParser()
     assert parser.feed(b"data: [DONE]") == []
     assert parser.pending_data() == "[DONE]"
+    parser = SSEParser()
+    assert parser.feed(b"data: a\ndata: b") == []
+    assert parser.pending_data() == "a\nb"
 
 
 def test_decode_event() -> None:
+    """A JSON object is a chunk, an empty event is nothing, ``[DONE]`` the end."""
     assert decode_event("", '{"a": 1}') == {"a": 1}
     assert decode_event("", "") is None
     with pytest.raises(_Done):
         decode_event("", "[DONE]")
-    with pytest.raises(errors.ResponseDecodeError, match="not valid JSON"):
-        decode_event("", "{nope")
-    with pytest.raises(errors.ResponseDecodeError, match="not a JSON object"):
-        decode_event("", "[1]")
-    with pytest.raises(errors.ResponseDecodeError, match="nested too deeply"):
-        decode_event("", "[" * 100_000 + "]" * 100_000)
+
+
+BAD_JSON = (
+    "not valid JSON (Expecting property name enclosed in double quotes: "
+    "line 1 column 2 (char 1))"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ("{nope", BAD_JSON),
+        ("{" + "x" * 300, BAD_JSON),
+        ("[" * 100_000 + "]" * 100_000, "not valid JSON (nested too deeply)"),
+        ("[1]", "not a JSON object"),
+        ('"' + "x" * 300 + '"', "not a JSON object"),
+    ],
+)
+def test_a_chunk_that_is_no_json_object_is_a_decode_error(
+    data: str, reason: str
+) -> None:
+    """The message says why and quotes 200 characters; ``.body`` keeps the chunk."""
+    with pytest.raises(errors.ResponseDecodeError) as excinfo:
+        decode_event("", data)
+    assert excinfo.value.message == f"A stream chunk is {reason}: {data[:200]!r}"
+    assert excinfo.value.body == data
 
 
 @pytest.mark.parametrize("event", ["error", "error_event"])
-def test_error_events_are_classified(event: str) -> None:
-    with pytest.raises(errors.StreamRateLimitError) as excinfo:
-        decode_event(
-            event, '{"error": {"message": "slow", "code": "rate_limit_exceeded"}}'
-        )
-    assert excinfo.value.message == "slow"
-    with pytest.raises(errors.StreamEventError, match="not json"):
-        decode_event(event, "not json")
-    with pytest.raises(errors.StreamEventError, match="error event with no data"):
-        decode_event(event, "")
+@pytest.mark.parametrize(
+    ("data", "cls", "message"),
+    [
+        (
+            '{"error": {"message": "slow", "code": "rate_limit_exceeded"}}',
+            errors.StreamRateLimitError,
+            "slow",
+        ),
+        ("not json", errors.StreamEventError, "not json"),
+        ("", errors.StreamEventError, "error event with no data"),
+    ],
+)
+def test_error_events_are_classified(
+    event: str, data: str, cls: type, message: str
+) -> None:
+    """An error event raises its kind's class with its message; ``.body`` keeps it."""
+    with pytest.raises(errors.StreamEventError) as excinfo:
+        decode_event(event, data)
+    assert type(excinfo.value) is cls
+    assert (excinfo.value.message, excinfo.value.body) == (message, data)
 
 
 def test_an_error_payload_is_classified() -> None:
-    with pytest.raises(errors.StreamContextLengthExceededError):
-        decode_event(
-            "", '{"error": {"message": "long", "code": "context_length_exceeded"}}'
-        )
+    """A ``data:`` chunk holding an ``error`` raises, keeping the chunk as body."""
+    data = '{"error": {"message": "long", "code": "context_length_exceeded"}}'
+    with pytest.raises(errors.StreamContextLengthExceededError) as excinfo:
+        decode_event("", data)
+    assert (excinfo.value.message, excinfo.value.body) == ("long", data)
 
 
 # Over (mock) HTTP.
@@ -115,3 +165,79 @@ def test_done_without_its_blank_line_at_the_end_is_done() -> None:
         )
     )
     assert "".join(c.text for c in model.stream("hi")) == "Hello wide world"
+
+
+@pytest.mark.parametrize("body", [b"", ANSWER[: -len(b"data: [DONE]\n\n")]])
+async def test_a_stream_that_ends_before_done_is_incomplete(body: bytes) -> None:
+    """No ``[DONE]``: the stream raises (sync and async), saying the answer is cut."""
+    model, _ = make_model(
+        lambda request: httpx.Response(200, content=body, headers=SSE_HEADERS),
+        max_retries=0,
+    )
+    expected = (
+        "The stream ended before the server sent [DONE]; the answer is incomplete."
+    )
+    with pytest.raises(errors.StreamInterruptedError) as excinfo:
+        list(model.stream("hi"))
+    assert excinfo.value.message == expected
+    with pytest.raises(errors.StreamInterruptedError) as excinfo:
+        [c async for c in model.astream("hi")]
+    assert excinfo.value.message == expected
+
+
+class HeldOpen(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that stays open after ``[DONE]`` until its socket is cut."""
+
+    def __init__(self, body: bytes, sock: socket.socket) -> None:
+        self.body = body
+        self.sock = sock
+        self.cut = False
+
+    def _wait_for_the_cut(self) -> None:
+        self.sock.settimeout(5.0)
+        try:
+            self.cut = self.sock.recv(1) == b""
+        except TimeoutError:
+            self.cut = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.body
+        self._wait_for_the_cut()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.body
+        self._wait_for_the_cut()
+
+
+class NetworkStream:
+    """httpcore's ``network_stream`` extension, over one end of a socket pair."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def get_extra_info(self, name: str) -> Any:
+        return self.sock if name == "socket" else None
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_body_held_open_after_done_is_cut_after_the_grace(mode: str) -> None:
+    """After ``[DONE]`` the body gets ``DONE_GRACE`` seconds, then its socket is cut."""
+    ours, peer = socket.socketpair()
+    with ours, peer:
+        held = HeldOpen(ANSWER, ours)
+        model, _ = make_model(
+            lambda request: httpx.Response(
+                200,
+                headers={"content-type": "text/event-stream"},
+                stream=held,
+                extensions={"network_stream": NetworkStream(ours)},
+            )
+        )
+        started = time.monotonic()
+        if mode == "sync":
+            text = "".join(c.text for c in model.stream("hi"))
+        else:
+            text = "".join([c.text async for c in model.astream("hi")])
+        assert text == "Hello wide world"
+        assert held.cut
+        assert DONE_GRACE <= time.monotonic() - started < 4.0
