@@ -225,7 +225,10 @@ class ChatCompletionsClient:
         http_client: A caller-owned sync client (never closed here).
         http_async_client: A caller-owned async client (never closed here).
         pools: Where shared clients come from when none is given.
-        policy: The retry policy.
+
+    Every decision (what to retry, how long to wait, what an error means) is
+    ``DEFAULT_POLICY``'s: one policy, so an error's ``is_retryable`` always
+    says what this client does with it.
 
     Attributes:
         rate_limit: The normalized rate-limit headers of the last successful
@@ -243,7 +246,6 @@ class ChatCompletionsClient:
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
         pools: Pools = SHARED,
-        policy: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
         self.url = base_url.rstrip("/") + "/chat/completions"
         self._api_key = api_key
@@ -253,7 +255,6 @@ class ChatCompletionsClient:
         self._http_client = http_client
         self._http_async_client = http_async_client
         self._pools = pools
-        self.policy = policy
         self.rate_limit: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
@@ -289,7 +290,7 @@ class ChatCompletionsClient:
         """
         if not failure.error.is_retryable or attempt >= self.max_retries:
             raise failure.error from failure.cause
-        delay = self.policy.delay(attempt, failure.headers)
+        delay = DEFAULT_POLICY.delay(attempt, failure.headers)
         logger.debug(
             "SambaNova request failed (%s); retry %d of %d in %.2fs",
             failure.error,
