@@ -191,12 +191,12 @@ class StreamedToolCalls:
         # back with another id is a new call, given the next free index, so
         # that each call's fragments (and its seal) have an index of their own.
         current = self._aliases.get(index, index)
-        known = self._ids.get(current)
-        if call_id and known and call_id != known:
-            current = self._next_index
+        if call_id:
+            known = self._ids.get(current)
+            if known and call_id != known:
+                current = self._next_index
+            self._ids[current] = call_id  # the new call's id, for the next reuse
         self._aliases[index] = current
-        if call_id and not known:
-            self._ids[current] = call_id
         self._next_index = max(self._next_index, current + 1)
         return current
 

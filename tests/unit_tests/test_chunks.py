@@ -377,6 +377,23 @@ async def test_streamed_bad_arguments_become_invalid_tool_calls(
     assert [c["name"] for c in message.invalid_tool_calls] == ["get_weather"]
 
 
+async def test_a_finish_chunk_with_the_last_fragment_seals_the_whole_call(
+    collect: Any,
+) -> None:
+    """The fragment that comes with finish_reason "length" is kept before the seal."""
+    events = [
+        chunk({"tool_calls": [_tool_call("c1", "f", "", 0)]}),
+        chunk(
+            {"tool_calls": [{"index": 0, "function": {"arguments": '{"a": 1'}}]},
+            finish_reason="length",
+        ),
+    ]
+    model, _ = make_model(sse_reply(events))
+    message = await collect(model)
+    assert message.tool_calls == []
+    assert [c["args"] for c in message.invalid_tool_calls] == ['{"a": 1]']
+
+
 def test_tool_call_chunks_are_yielded_as_they_come() -> None:
     model, _ = make_model(sse_reply(TOOL_STREAMS["OpenAI-style fragments"]))
     fragments = [
@@ -448,6 +465,19 @@ async def test_gpt_oss_reasoning_deltas(collect: Any) -> None:
     message = await collect(model)
     assert message.content == "42"
     assert message.additional_kwargs["reasoning_content"] == "6 times 7 is 42"
+
+
+async def test_reasoning_and_content_in_one_delta_both_arrive(collect: Any) -> None:
+    """A delta carrying both fields, the finish chunk's included, loses neither."""
+    events = [
+        chunk({"reasoning": "6 times 7", "content": "4"}),
+        chunk({"reasoning": " is 42", "content": "2"}, finish_reason="stop"),
+    ]
+    model, _ = make_model(sse_reply(events))
+    message = await collect(model)
+    assert message.content == "42"
+    assert message.additional_kwargs["reasoning_content"] == "6 times 7 is 42"
+    assert message.response_metadata["finish_reason"] == "stop"
 
 
 # ---------------------------------------------------------------------------
@@ -664,10 +694,31 @@ def test_streaming_invoke_equals_plain_invoke() -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_a_stream_of_only_done_is_an_error() -> None:
-    model, _ = make_model(sse_reply([]))
-    with pytest.raises(ResponseDecodeError, match="no chunk"):
+@pytest.mark.parametrize(
+    "events",
+    [[], [{"id": "resp-1", "model": MODEL, "choices": None}]],
+    ids=["only [DONE]", "only choices null"],
+)
+def test_a_stream_without_an_answer_chunk_is_an_error(events: list) -> None:
+    """A stream with no chunk to hand over (just [DONE]) fails, it is no answer."""
+    model, _ = make_model(sse_reply(events))
+    with pytest.raises(
+        ResponseDecodeError,
+        match="The stream ended without an answer: the server sent no chunk.",
+    ):
         model.invoke("hi", stream=True)
+
+
+async def test_a_stream_of_only_a_usage_report_is_an_empty_answer(
+    collect: Any,
+) -> None:
+    """A usage chunk alone is an answer: empty content, the usage and the model."""
+    model, _ = make_model(sse_reply([usage_chunk()]))
+    message = await collect(model)
+    assert message.content == ""
+    assert message.usage_metadata is not None
+    assert message.usage_metadata["total_tokens"] == 61
+    assert message.response_metadata["model_name"] == MODEL
 
 
 def test_held_back_text_is_flushed_without_a_finish_chunk() -> None:
@@ -754,6 +805,43 @@ def test_a_model_named_only_later_is_still_reported() -> None:
     assert assembler.finish() is None
 
 
+async def test_a_model_named_only_by_the_usage_chunk_is_reported(
+    collect: Any,
+) -> None:
+    """Model and fingerprint that only the usage chunk names reach the message."""
+    events = [chunk({"content": "<"}), chunk({"content": "b"}, finish_reason="stop")]
+    for event in events:
+        del event["model"], event["system_fingerprint"]
+    model, _ = make_model(sse_reply([*events, usage_chunk()]))
+    message = await collect(model)
+    assert message.content == "<b"
+    assert message.response_metadata["model_name"] == MODEL
+    assert message.response_metadata["system_fingerprint"] == "fastcoe"
+
+
+def test_the_last_chunk_carries_the_usage_chunks_id() -> None:
+    """The chunk that hands over the usage has the id the usage chunk names."""
+    assembler = StreamAssembler()
+    assembler.feed(chunk({"content": "a"}, finish_reason="stop"))
+    assert assembler.feed(usage_chunk(id="resp-7")) is None
+    last = assembler.finish()
+    assert last is not None
+    assert last.message.id == "resp-7"
+    assert last.message.usage_metadata is not None
+
+
+def test_held_back_text_of_an_unnamed_stream_is_flushed() -> None:
+    """A stream that never names its model still hands over the held-back text."""
+    first = chunk({"content": "<"})
+    del first["model"], first["system_fingerprint"]
+    assembler = StreamAssembler()
+    assembler.feed(first)
+    last = assembler.finish()
+    assert last is not None
+    assert last.message.content == "<"
+    assert "model_name" not in last.message.response_metadata
+
+
 # ---------------------------------------------------------------------------
 # Several choices are refused, never spliced (issue 9, fault 6)
 # ---------------------------------------------------------------------------
@@ -774,7 +862,7 @@ async def test_a_second_choice_in_a_stream_is_refused_not_spliced(style: str) ->
     ]
     model, _ = make_model(sse_reply(events))
     received = []
-    with pytest.raises(ResponseDecodeError, match="second choice"):
+    with pytest.raises(ResponseDecodeError, match=r"second choice \(index 1\)") as info:
         if style == "sync":
             for piece in model.stream("hi"):
                 received.append(piece.text)
@@ -782,6 +870,11 @@ async def test_a_second_choice_in_a_stream_is_refused_not_spliced(style: str) ->
             async for piece in model.astream("hi"):
                 received.append(piece.text)
     assert received == ["Hello"]
+    message = str(info.value)
+    assert "a LangChain stream is one message" in message
+    assert "splicing choices together would garble it" in message
+    assert "Ask for n=1 when streaming" in message
+    assert "invoke and generate return one generation per choice." in message
 
 
 def test_choice_index_zero_as_text_or_absent_is_the_first_choice() -> None:
@@ -803,33 +896,85 @@ def _odd(change: Any) -> dict[str, Any]:
     return body
 
 
+def _usage_with_id(value: Any) -> dict[str, Any]:
+    return {**usage_chunk(), "id": value}
+
+
 ODD_CHUNKS = {
-    "choices [null]": _odd(lambda b: b.update(choices=[None])),
-    "choices a string": _odd(lambda b: b.update(choices="x")),
-    "delta a string": _odd(lambda b: b["choices"][0].update(delta="x")),
-    "content a number": _odd(lambda b: b["choices"][0]["delta"].update(content=1)),
-    "tool_calls [null]": _odd(
-        lambda b: b["choices"][0]["delta"].update(tool_calls=[None])
+    "choices [null]": (
+        _odd(lambda b: b.update(choices=[None])),
+        "each entry of choices should be an object, got None.",
     ),
-    "tool-call index a word": _odd(
-        lambda b: b["choices"][0]["delta"].update(
-            tool_calls=[{"index": "one", "function": {"arguments": "{}"}}]
-        )
+    "choices a string": (
+        _odd(lambda b: b.update(choices="x")),
+        "choices should be a list, got 'x'.",
     ),
-    "choice index a word": _odd(lambda b: b["choices"][0].update(index="first")),
-    "finish_reason an object": _odd(lambda b: b["choices"][0].update(finish_reason={})),
-    "logprobs a list": _odd(lambda b: b["choices"][0].update(logprobs=[1])),
-    "id a number": _odd(lambda b: b.update(id=5)),
+    "choices [chunk, null]": (
+        _odd(lambda b: b["choices"].append(None)),
+        "each entry of choices should be an object, got None.",
+    ),
+    "delta a string": (
+        _odd(lambda b: b["choices"][0].update(delta="x")),
+        "choices[].delta should be an object, got 'x'.",
+    ),
+    "content a number": (
+        _odd(lambda b: b["choices"][0]["delta"].update(content=1)),
+        "delta.content should be a string, got 1.",
+    ),
+    "reasoning a number": (
+        _odd(lambda b: b["choices"][0]["delta"].update(reasoning=2)),
+        "delta.reasoning should be a string, got 2.",
+    ),
+    "reasoning_content a list": (
+        _odd(lambda b: b["choices"][0]["delta"].update(reasoning_content=["r"])),
+        "delta.reasoning_content should be a string, got ['r'].",
+    ),
+    "tool_calls [null]": (
+        _odd(lambda b: b["choices"][0]["delta"].update(tool_calls=[None])),
+        "each entry of delta.tool_calls should be an object, got None.",
+    ),
+    "tool-call index a word": (
+        _odd(
+            lambda b: b["choices"][0]["delta"].update(
+                tool_calls=[{"index": "one", "function": {"arguments": "{}"}}]
+            )
+        ),
+        "tool_calls[].index should be a non-negative integer, got 'one'.",
+    ),
+    "choice index a word": (
+        _odd(lambda b: b["choices"][0].update(index="first")),
+        "choices[].index should be a non-negative integer, got 'first'.",
+    ),
+    "finish_reason an object": (
+        _odd(lambda b: b["choices"][0].update(finish_reason={})),
+        "choices[].finish_reason should be a string, got {}.",
+    ),
+    "logprobs a list": (
+        _odd(lambda b: b["choices"][0].update(logprobs=[1])),
+        "choices[].logprobs should be an object, got [1].",
+    ),
+    "id a number": (_odd(lambda b: b.update(id=5)), "id should be a string, got 5."),
+    "model a number": (
+        _odd(lambda b: b.update(model=7)),
+        "model should be a string, got 7.",
+    ),
+    "system_fingerprint a list": (
+        _odd(lambda b: b.update(system_fingerprint=["f"])),
+        "system_fingerprint should be a string, got ['f'].",
+    ),
+    "usage chunk id a number": (_usage_with_id(6), "id should be a string, got 6."),
 }
 
 
-@pytest.mark.parametrize("bad", ODD_CHUNKS.values(), ids=ODD_CHUNKS.keys())
-async def test_odd_shapes_raise_response_decode_error(
-    collect: Any, bad: dict[str, Any]
+@pytest.mark.parametrize(("bad", "said"), ODD_CHUNKS.values(), ids=ODD_CHUNKS.keys())
+async def test_odd_shapes_raise_response_decode_error_naming_the_field(
+    collect: Any, bad: dict[str, Any], said: str
 ) -> None:
+    """An odd chunk raises ResponseDecodeError naming the field and its value."""
     model, _ = make_model(sse_reply([bad, _finish()]), max_retries=0)
-    with pytest.raises(ResponseDecodeError, match="not what the API promises"):
+    with pytest.raises(ResponseDecodeError, match="not what the API promises") as info:
         await collect(model)
+    assert said in str(info.value)
 
 
 # ---------------------------------------------------------------------------
@@ -888,6 +1033,16 @@ async def test_on_llm_new_token_gets_each_chunks_text_and_chunk_async() -> None:
     ]
     assert [token for token, _ in handler.seen] == ["", "", "<"]
     assert all(seen is c for (_, seen), c in zip(handler.seen, chunks, strict=True))
+
+
+def test_the_finish_reason_is_in_the_finish_chunks_generation_info() -> None:
+    """Callers of _stream see the finish reason in the chunk's generation info."""
+    assembler = StreamAssembler()
+    first = assembler.feed(chunk({"content": "a"}))
+    last = assembler.feed(chunk({"content": "b"}, finish_reason="stop"))
+    assert first is not None and last is not None
+    assert first.generation_info is None
+    assert last.generation_info == {"finish_reason": "stop"}
 
 
 def test_logprobs_are_in_each_chunks_message_and_generation_info() -> None:

@@ -228,7 +228,10 @@ def test_complete_arguments_stay_runnable_when_a_later_call_is_cut_off() -> None
 
 def test_an_answer_with_no_choices_is_an_error() -> None:
     model, _ = make_model(json_reply({**completion("x"), "choices": None}))
-    with pytest.raises(ResponseDecodeError, match="no choices"):
+    with pytest.raises(
+        ResponseDecodeError,
+        match="The response has no choices: the server returned no answer.",
+    ):
         model.invoke("hi")
 
 
@@ -262,6 +265,19 @@ def test_generate_returns_one_generation_per_choice(reverse: bool) -> None:
     assert model.invoke("hi", n=2).content == "Hello"
 
 
+def test_a_choice_without_an_index_counts_as_its_position() -> None:
+    """Choices lacking an index sort by their place in the body among the rest."""
+    body = _choices_body("Hello", "Bonjour", "Hallo")
+    del body["choices"][0]["index"]
+    body["choices"][1:] = body["choices"][:0:-1]  # index 2, then index 1
+    result = chat_result_from_response(body)
+    assert [g.message.content for g in result.generations] == [
+        "Hello",
+        "Bonjour",
+        "Hallo",
+    ]
+
+
 async def test_agenerate_returns_one_generation_per_choice() -> None:
     model, _ = make_model(json_reply(_choices_body("Hello", "Bonjour")))
     result = await model.agenerate([[HumanMessage("hi")]], n=2)
@@ -284,30 +300,86 @@ def _tool_calls(calls: Any) -> Any:
 
 
 ODD_BODIES = {
-    "choices [null]": _with(lambda b: b.update(choices=[None])),
-    "choices an object": _with(lambda b: b.update(choices={"0": {}})),
-    "message a string": _with(lambda b: b["choices"][0].update(message="Hi")),
-    "content a number": _with(lambda b: b["choices"][0]["message"].update(content=4)),
-    "tool_calls [null]": _with(_tool_calls([None])),
-    "tool_calls a string": _with(_tool_calls("call")),
-    "function a string": _with(_tool_calls([{"id": "c", "function": "f"}])),
-    "choice index a word": _with(lambda b: b["choices"][0].update(index="first")),
-    "finish_reason a number": _with(lambda b: b["choices"][0].update(finish_reason=1)),
-    "logprobs a string": _with(lambda b: b["choices"][0].update(logprobs="-0.1")),
-    "reasoning a list": _with(
-        lambda b: b["choices"][0]["message"].update(reasoning=["x"])
+    "choices [null]": (
+        _with(lambda b: b.update(choices=[None])),
+        "each entry of choices should be an object, got None.",
     ),
-    "model a number": _with(lambda b: b.update(model=7)),
+    "choices an object": (
+        _with(lambda b: b.update(choices={"0": {}})),
+        "choices should be a list, got {'0': {}}.",
+    ),
+    "message a string": (
+        _with(lambda b: b["choices"][0].update(message="Hi")),
+        "choices[].message should be an object, got 'Hi'.",
+    ),
+    "content a number": (
+        _with(lambda b: b["choices"][0]["message"].update(content=4)),
+        "message.content should be a string, got 4.",
+    ),
+    "tool_calls [null]": (
+        _with(_tool_calls([None])),
+        "each entry of message.tool_calls should be an object, got None.",
+    ),
+    "tool_calls a string": (
+        _with(_tool_calls("call")),
+        "message.tool_calls should be a list, got 'call'.",
+    ),
+    "function a string": (
+        _with(_tool_calls([{"id": "c", "function": "f"}])),
+        "tool_calls[].function should be an object, got 'f'.",
+    ),
+    "function name a number": (
+        _with(_tool_calls([{"id": "c", "function": {"name": 3}}])),
+        "tool_calls[].function.name should be a string, got 3.",
+    ),
+    "tool call id a number": (
+        _with(_tool_calls([{"id": 9, "function": {"name": "f"}}])),
+        "tool_calls[].id should be a string, got 9.",
+    ),
+    "choice index a word": (
+        _with(lambda b: b["choices"][0].update(index="first")),
+        "choices[].index should be a non-negative integer, got 'first'.",
+    ),
+    "finish_reason a number": (
+        _with(lambda b: b["choices"][0].update(finish_reason=1)),
+        "choices[].finish_reason should be a string, got 1.",
+    ),
+    "logprobs a string": (
+        _with(lambda b: b["choices"][0].update(logprobs="-0.1")),
+        "choices[].logprobs should be an object, got '-0.1'.",
+    ),
+    "reasoning a list": (
+        _with(lambda b: b["choices"][0]["message"].update(reasoning=["x"])),
+        "message.reasoning should be a string, got ['x'].",
+    ),
+    "reasoning_content a number": (
+        _with(lambda b: b["choices"][0]["message"].update(reasoning_content=5)),
+        "message.reasoning_content should be a string, got 5.",
+    ),
+    "id a number": (_with(lambda b: b.update(id=8)), "id should be a string, got 8."),
+    "model a number": (
+        _with(lambda b: b.update(model=7)),
+        "model should be a string, got 7.",
+    ),
+    "system_fingerprint a list": (
+        _with(lambda b: b.update(system_fingerprint=["f"])),
+        "system_fingerprint should be a string, got ['f'].",
+    ),
 }
 
 
-@pytest.mark.parametrize("body", ODD_BODIES.values(), ids=ODD_BODIES.keys())
-async def test_odd_shapes_raise_response_decode_error(body: dict[str, Any]) -> None:
-    model, server = make_model(json_reply(body), max_retries=0)
-    with pytest.raises(ResponseDecodeError, match="not what the API promises"):
+@pytest.mark.parametrize(("body", "said"), ODD_BODIES.values(), ids=ODD_BODIES.keys())
+async def test_odd_shapes_raise_response_decode_error_naming_the_field(
+    body: dict[str, Any], said: str
+) -> None:
+    """An odd body raises ResponseDecodeError naming the field and its value."""
+    model, _ = make_model(json_reply(body), max_retries=0)
+    with pytest.raises(ResponseDecodeError, match="not what the API promises") as info:
         model.invoke("hi")
-    with pytest.raises(ResponseDecodeError, match="not what the API promises"):
+    assert said in str(info.value)
+    with pytest.raises(ResponseDecodeError, match="not what the API promises") as info:
         await model.ainvoke("hi")
+    assert said in str(info.value)
 
 
 def test_nulls_count_as_absent() -> None:
@@ -327,3 +399,34 @@ def test_logprobs_are_in_the_message_and_the_generation_info() -> None:
     [generation] = chat_result_from_response(body).generations
     assert generation.message.response_metadata["logprobs"] == LOGPROBS
     assert generation.generation_info == {"finish_reason": "stop", "logprobs": LOGPROBS}
+
+
+def test_the_message_metadata_is_what_the_body_names() -> None:
+    """Model, fingerprint and finish reason are set on the message itself."""
+    [generation] = chat_result_from_response(completion("Hi")).generations
+    metadata = generation.message.response_metadata
+    assert metadata["model_name"] == MODEL
+    assert metadata["system_fingerprint"] == "fastcoe"
+    assert metadata["finish_reason"] == "stop"
+    assert metadata["model_provider"] == "sambanova"
+
+
+def test_fields_the_body_lacks_are_absent_from_the_metadata() -> None:
+    """No None stands in for an absent model, fingerprint or finish reason."""
+    body = completion("Hi", finish_reason=None)
+    del body["model"], body["system_fingerprint"], body["usage"]
+    result = chat_result_from_response(body)
+    metadata = result.generations[0].message.response_metadata
+    assert metadata == {"model_provider": "sambanova"}
+    assert result.llm_output == {}
+
+
+def test_llm_output_carries_usage_model_and_fingerprint() -> None:
+    """llm_output has the raw token usage, the model and the fingerprint."""
+    usage = {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}
+    result = chat_result_from_response(completion("Hi", usage=usage))
+    assert result.llm_output == {
+        "token_usage": usage,
+        "model_name": MODEL,
+        "system_fingerprint": "fastcoe",
+    }

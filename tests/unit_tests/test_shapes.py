@@ -26,32 +26,52 @@ def test_values_of_the_promised_shape_pass_and_null_is_absent() -> None:
 
 
 @pytest.mark.parametrize(
-    ("check", "value"),
+    ("check", "value", "said"),
     [
-        (mapping, "s"),
-        (mapping, [1]),
-        (items, "s"),
-        (items, {"a": 1}),
-        (items, [None]),
-        (items, [{"a": 1}, "s"]),
-        (text, 1),
-        (text, ["s"]),
-        (optional_text, 1.5),
-        (index, "first"),
-        (index, -1),
-        (index, True),
-        (index, 1.0),
+        (mapping, "s", "the_field should be an object, got 's'."),
+        (mapping, [1], "the_field should be an object, got [1]."),
+        (items, "s", "the_field should be a list, got 's'."),
+        (items, {"a": 1}, "the_field should be a list, got {'a': 1}."),
+        (items, [None], "each entry of the_field should be an object, got None."),
+        (
+            items,
+            [{"a": 1}, "s"],
+            "each entry of the_field should be an object, got 's'.",
+        ),
+        (text, 1, "the_field should be a string, got 1."),
+        (text, ["s"], "the_field should be a string, got ['s']."),
+        (optional_text, 1.5, "the_field should be a string, got 1.5."),
+        (index, "first", "the_field should be a non-negative integer, got 'first'."),
+        (index, -1, "the_field should be a non-negative integer, got -1."),
+        (index, True, "the_field should be a non-negative integer, got True."),
+        (index, 1.0, "the_field should be a non-negative integer, got 1.0."),
     ],
 )
-def test_other_shapes_raise_a_typed_error_naming_the_field(
-    check: Any, value: Any
+def test_other_shapes_raise_a_typed_error_naming_field_shape_and_value(
+    check: Any, value: Any, said: str
 ) -> None:
-    with pytest.raises(ResponseDecodeError, match="the_field") as info:
-        check(value, "the_field")
-    assert "not what the API promises" in str(info.value)
-
-
-def test_a_long_value_is_cut_in_the_message() -> None:
+    """The message names the field, the shape it should have and the value."""
     with pytest.raises(ResponseDecodeError) as info:
-        text("x" * 5000 and ["x" * 5000], "f")
-    assert len(str(info.value)) < 300
+        check(value, "the_field")
+    assert str(info.value).endswith(
+        f"The response is not what the API promises: {said}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("length", "shown"),
+    [
+        (79, "'" + "x" * 77 + "'"),
+        (80, "'" + "x" * 78 + "'"),
+        (81, "'" + "x" * 76 + "..."),
+    ],
+    ids=["short", "80 shown whole", "81 cut"],
+)
+def test_a_value_over_80_characters_is_cut_in_the_message(
+    length: int, shown: str
+) -> None:
+    """A value's repr is shown whole up to 80 characters, else cut to 80 with '...'."""
+    value = "x" * (length - 2)  # the repr adds two quotes
+    with pytest.raises(ResponseDecodeError) as info:
+        mapping(value, "f")
+    assert str(info.value).endswith(f"f should be an object, got {shown}.")

@@ -36,6 +36,8 @@ THINK_SAMPLES = [
     "<thinking>x",
     "plain <think>",
     "<think></th",
+    "<think>",
+    "<think>a </th",
     "Answer\n\n",
     "<think>a</think>b</think>c",
 ]
@@ -71,6 +73,19 @@ def test_a_possible_tag_is_held_back_until_decided() -> None:
     assert splitter.split("ink>abc</th") == ("abc", "")
     assert splitter.split("ink> answer") == ("", "answer")
     assert splitter.flush() == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("piece", "reasoning"),
+    [("abc", "abc"), ("a < b", "a < b"), ("abc  ", "abc"), ("abc </thi", "abc")],
+)
+def test_reasoning_goes_out_at_once_but_for_a_possible_closing_tag(
+    piece: str, reasoning: str
+) -> None:
+    """Only a tail that may start "</think>" (and the blanks before it) waits."""
+    splitter = ThinkSplitter()
+    assert splitter.split("<think>") == ("", "")
+    assert splitter.split(piece) == (reasoning, "")
 
 
 def test_held_back_text_is_settled_by_flush() -> None:

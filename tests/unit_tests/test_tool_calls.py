@@ -69,6 +69,33 @@ def test_seal_for_leaves_complete_and_unparseable_arguments_alone() -> None:
     assert seal_for('{"a": "b') == '"]'
 
 
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        ("[1, 2]", "Arguments must be a JSON object."),
+        ('"x"', "Arguments must be a JSON object."),
+        ("city=Paris", "Arguments are not valid JSON: Expecting value"),
+        ('{"a": 1', "Arguments are incomplete JSON (cut off, e.g. by max_tokens"),
+    ],
+    ids=["a list", "a string", "not json", "cut off"],
+)
+def test_an_invalid_call_says_what_is_wrong_with_its_arguments(
+    arguments: str, error: str
+) -> None:
+    """The invalid tool call's error tells a list from bad JSON from a cut-off."""
+    valid, [invalid] = parse_tool_calls([_call(arguments)])
+    assert valid == []
+    assert invalid["error"] is not None
+    assert invalid["error"].startswith(error)
+
+
+def test_a_call_without_a_name_is_runnable_with_an_empty_name() -> None:
+    """A whole call whose function has no name keeps its arguments and id."""
+    valid, invalid = parse_tool_calls([{"id": "c1", "function": {"arguments": "{}"}}])
+    assert valid == [{"name": "", "args": {}, "id": "c1", "type": "tool_call"}]
+    assert invalid == []
+
+
 def test_arguments_text() -> None:
     assert arguments_text(None) == ""
     assert arguments_text('{"a": 1}') == '{"a": 1}'
@@ -108,6 +135,33 @@ def test_an_index_reused_with_a_new_id_is_a_new_call() -> None:
     ]
 
 
+def test_each_reuse_of_an_index_with_a_new_id_is_a_new_call() -> None:
+    """Calls all numbered 0 but with their own ids stay apart, however many."""
+    tools = StreamedToolCalls()
+    indexes = [
+        tools.chunks([{**_call("{}", index=0), "id": call_id}])[0]["index"]
+        for call_id in ("c1", "c2", "c3", "c4")
+    ]
+    assert indexes == [0, 1, 2, 3]
+
+
+def test_fragments_after_a_reused_index_go_to_the_new_call() -> None:
+    """After index 0 comes back with a new id, index 0's fragments are its."""
+    tools = StreamedToolCalls()
+    deltas = [
+        [_call('{"x": 1}', index=0)],
+        [{**_call('{"y": ', index=0), "id": "c2"}],
+        [{"index": 0, "function": {"arguments": "2}"}}],
+    ]
+    chunks = [
+        AIMessageChunk(content="", tool_call_chunks=tools.chunks(d)) for d in deltas
+    ]
+    assert [(c["args"], c["id"]) for c in _aggregate(chunks).tool_calls] == [
+        ({"x": 1}, "c1"),
+        ({"y": 2}, "c2"),
+    ]
+
+
 def test_calls_without_index_get_one_each() -> None:
     tools = StreamedToolCalls()
     one = tools.chunks([{"function": {"name": "a", "arguments": "{"}}])
@@ -117,13 +171,66 @@ def test_calls_without_index_get_one_each() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw",
-    [None, "call", {"index": "first"}, {"index": -1}, {"index": True}, {"function": 1}],
-    ids=["null", "string", "word index", "negative index", "bool index", "function"],
+    ("raw", "said"),
+    [
+        (None, "each entry of delta.tool_calls should be an object, got None."),
+        ("call", "each entry of delta.tool_calls should be an object, got 'call'."),
+        ({"index": "first"}, "tool_calls[].index should be a non-negative integer"),
+        ({"index": -1}, "tool_calls[].index should be a non-negative integer, got -1"),
+        ({"index": True}, "tool_calls[].index should be a non-negative integer"),
+        ({"function": 1}, "tool_calls[].function should be an object, got 1."),
+        ({"function": {"name": 2}}, "tool_calls[].function.name should be a string"),
+        ({"id": 3, "function": {}}, "tool_calls[].id should be a string, got 3."),
+    ],
+    ids=[
+        "null",
+        "string",
+        "word index",
+        "negative index",
+        "bool index",
+        "function",
+        "name",
+        "id",
+    ],
 )
-def test_odd_streamed_shapes_raise_response_decode_error(raw: Any) -> None:
-    with pytest.raises(ResponseDecodeError):
+def test_odd_streamed_shapes_raise_response_decode_error(raw: Any, said: str) -> None:
+    """A streamed call of the wrong shape raises, naming the field."""
+    with pytest.raises(ResponseDecodeError) as info:
         StreamedToolCalls().chunks([raw])
+    assert said in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("raw_calls", "said"),
+    [
+        ("call", "delta.tool_calls should be a list, got 'call'."),
+        ({"id": "c"}, "delta.tool_calls should be a list, got {'id': 'c'}."),
+    ],
+)
+def test_streamed_tool_calls_that_are_not_a_list_raise(
+    raw_calls: Any, said: str
+) -> None:
+    """A delta's tool_calls must be a list: the error says so."""
+    with pytest.raises(ResponseDecodeError) as info:
+        StreamedToolCalls().chunks(raw_calls)
+    assert said in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("raw_calls", "said"),
+    [
+        ("call", "message.tool_calls should be a list, got 'call'."),
+        ([None], "each entry of message.tool_calls should be an object, got None."),
+        ([{"function": "f"}], "tool_calls[].function should be an object, got 'f'."),
+        ([{"function": {"name": 1}}], "tool_calls[].function.name should be a string"),
+        ([{"id": 2, "function": {}}], "tool_calls[].id should be a string, got 2."),
+    ],
+)
+def test_whole_tool_calls_of_odd_shapes_raise(raw_calls: Any, said: str) -> None:
+    """A message's tool calls of the wrong shape raise, naming the field."""
+    with pytest.raises(ResponseDecodeError) as info:
+        parse_tool_calls(raw_calls)
+    assert said in str(info.value)
 
 
 def test_a_reused_index_after_interleaving_gets_a_fresh_index() -> None:
