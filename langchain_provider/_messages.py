@@ -161,7 +161,7 @@ def _tool_content_to_text(content: str | list[Any]) -> str:
             )
         else:
             texts.append(json.dumps(block, ensure_ascii=False, default=str))
-    return "\n".join(texts) if len(texts) > 1 else "".join(texts)
+    return "\n".join(texts)
 
 
 def _message_role(message: BaseMessage) -> str:

@@ -7,6 +7,8 @@ tested in ``test_response.py`` and ``test_chunks.py``.
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -144,6 +146,66 @@ CONVERSIONS: list[tuple[str, BaseMessage, dict[str, Any]]] = [
         {"role": "tool", "tool_call_id": "call_1", "content": "18 C\nsunny"},
     ),
     (
+        "tool call arguments keep non-ASCII text as is",
+        AIMessage(
+            content="",
+            tool_calls=[{"name": "w", "args": {"city": "Zürich"}, "id": "c1"}],
+        ),
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "w", "arguments": '{"city": "Zürich"}'},
+                }
+            ],
+        },
+    ),
+    (
+        "an invalid tool call without arguments is replayed with empty arguments",
+        AIMessage(
+            content="",
+            invalid_tool_calls=[
+                {"name": "w", "args": None, "id": "c1", "error": "bad"}
+            ],
+        ),
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "w", "arguments": ""},
+                }
+            ],
+        },
+    ),
+    (
+        "tool result with one string block",
+        ToolMessage(content=["18 C"], tool_call_id="call_1"),
+        {"role": "tool", "tool_call_id": "call_1", "content": "18 C"},
+    ),
+    (
+        "tool result mixing strings, empty text and other blocks",
+        ToolMessage(
+            content=[
+                "18 C",
+                {"type": "text", "text": None},
+                {"type": "json", "json": {"city": "Zürich", "on": date(2026, 1, 2)}},
+            ],
+            tool_call_id="call_1",
+        ),
+        {
+            "role": "tool",
+            "tool_call_id": "call_1",
+            "content": '18 C\n\n{"type": "json", "json": {"city": "Zürich", '
+            '"on": "2026-01-02"}}',
+        },
+    ),
+    (
         "ChatMessage with a role",
         ChatMessage(role="system", content="Be brief."),
         {"role": "system", "content": "Be brief."},
@@ -240,7 +302,8 @@ BAD_MESSAGES = [
                 {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf"}
             ]
         ),
-        "file",
+        "Unsupported content block type 'file': the SambaNova API accepts text "
+        "and images only.",
         id="pdf block",
     ),
 ]
@@ -297,7 +360,22 @@ def test_an_image_in_a_tool_result_is_refused_not_sent_as_base64_text(block):
     message = ToolMessage(
         content=[{"type": "text", "text": "shot:"}, block], tool_call_id="c1"
     )
-    with pytest.raises(ValueError, match="Tool results must be text"):
+    with pytest.raises(ValueError, match=re.escape(TOOL_RESULT_NOT_TEXT)):
+        convert_message_to_dict(message)
+
+
+TOOL_RESULT_NOT_TEXT = (
+    "Tool results must be text: the SambaNova API takes no images or files in "
+    "tool messages. Return a description, or send the image in a user message."
+)
+
+
+@pytest.mark.parametrize("kind", ["image", "image_url", "file", "audio", "video"])
+def test_a_media_block_of_another_provider_in_a_tool_result_is_refused(kind):
+    """Media blocks langchain-core does not recognise (Anthropic's ``source``)."""
+    source = {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}
+    message = ToolMessage(content=[{"type": kind, "source": source}], tool_call_id="c")
+    with pytest.raises(ValueError, match=re.escape(TOOL_RESULT_NOT_TEXT)):
         convert_message_to_dict(message)
 
 
@@ -317,6 +395,44 @@ def test_a_text_block_whose_text_is_not_a_string_is_refused(
     with pytest.raises(ValueError, match="'text' must be a string"):
         model.invoke([message])
     assert server.calls == 0
+
+
+LONG = "x" * 100
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            [{"type": "text", "text": 42}],
+            "A text content block's 'text' must be a string, got int: '42'.",
+            id="text not a string",
+        ),
+        pytest.param(
+            [{"type": "text", "text": [LONG]}],
+            "A text content block's 'text' must be a string, got list: "
+            f"{str([LONG])[:80]!r}.",
+            id="text value cut to 80 characters",
+        ),
+        pytest.param(
+            [{"type": "image_url", "image_url": "https://example.com/cat.png"}],
+            "Image URLs are not supported: the SambaNova API accepts only base64 "
+            "data URLs (data:<mime>;base64,...). Download the image and pass it as "
+            "a base64 block instead of 'https://example.com/cat.png'.",
+            id="image URL",
+        ),
+        pytest.param(
+            [{"type": "image_url", "image_url": f"https://example.com/{LONG}.png"}],
+            "a base64 block instead of 'https://example.com/" + "x" * 60 + "'.",
+            id="image URL cut to 80 characters",
+        ),
+    ],
+)
+def test_refusal_messages_name_the_problem_and_the_value(
+    content: list, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message) + "$"):
+        convert_message_to_dict(HumanMessage(content=content))
 
 
 @pytest.mark.parametrize(
