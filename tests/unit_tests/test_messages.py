@@ -51,6 +51,11 @@ CONVERSIONS: list[tuple[str, BaseMessage, dict[str, Any]]] = [
         {"role": "user", "content": "Hello world"},
     ),
     (
+        "a text block is text whatever other keys it has",
+        AIMessage(content=[{"type": "text", "text": "Hi", "source_type": "text"}]),
+        {"role": "assistant", "content": "Hi"},
+    ),
+    (
         "assistant list content keeps its text",
         AIMessage(
             content=[
@@ -443,4 +448,11 @@ def test_refusal_messages_name_the_problem_and_the_value(
 def test_a_tool_message_needs_its_tool_call_id(message: BaseMessage) -> None:
     # Folded from the former test_mutation_gaps.py.
     with pytest.raises(ValueError, match="tool_call_id"):
+        convert_message_to_dict(message)
+
+
+def test_a_block_that_is_neither_text_nor_a_dict_is_refused() -> None:
+    message = HumanMessage("placeholder")
+    message.content = ["Hi", 3]  # content edited after validation
+    with pytest.raises(ValueError, match=r"^Unsupported content block 3\.$"):
         convert_message_to_dict(message)
