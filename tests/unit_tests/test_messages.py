@@ -298,8 +298,15 @@ BAD_MESSAGES = [
     pytest.param(ChatMessage(role="wizard", content="hi"), "wizard", id="unknown role"),
     pytest.param(
         FunctionMessage(name="f", content="1"),
-        "FunctionMessage",
+        "^Unsupported message type FunctionMessage: the SambaNova API takes "
+        "system, human, AI, tool and ChatMessage messages.$",
         id="unsupported message type",
+    ),
+    pytest.param(
+        HumanMessage(content=[{"type": "tool_use", "id": "t", "name": "f"}]),
+        "^Unsupported content block type 'tool_use': the SambaNova API accepts "
+        "text and images only.$",
+        id="a block of another provider",
     ),
     pytest.param(
         HumanMessage(
@@ -341,15 +348,24 @@ def test_empty_message_list_raises_before_sending() -> None:
     assert server.calls == 0
 
 
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "image", "base64": PNG_B64, "mime_type": "image/png"},
+        {"type": "image", "source": {"type": "base64", "data": PNG_B64}},
+    ],
+    ids=["v1 image", "another provider's image"],
+)
 @pytest.mark.parametrize("message_class", [AIMessage, SystemMessage])
-def test_images_only_in_user_messages(message_class: type[BaseMessage]) -> None:
+def test_images_only_in_user_messages(
+    message_class: type[BaseMessage], block: dict
+) -> None:
     # Pinned: the API takes images in user turns only, so a system prompt
     # with an image is refused before sending rather than sent to fail.
     model, server = make_model()
-    message = message_class(
-        content=[{"type": "image", "base64": PNG_B64, "mime_type": "image/png"}]
-    )
-    with pytest.raises(ValueError, match="user messages"):
+    message = message_class(content=[block])
+    message_text = "^Only user messages may carry images in the SambaNova API.$"
+    with pytest.raises(ValueError, match=message_text):
         model.invoke([HumanMessage("hi"), message])
     assert server.calls == 0
 
