@@ -211,6 +211,29 @@ CONVERSIONS: list[tuple[str, BaseMessage, dict[str, Any]]] = [
         },
     ),
     (
+        "raw tool calls langchain-core could not parse are replayed as they are",
+        AIMessage(
+            content="",
+            additional_kwargs={
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "f"}}
+                ]
+            },
+        ),
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f"}}],
+        },
+    ),
+    (
+        "ChatMessage tool result with its id in additional_kwargs",
+        ChatMessage(
+            role="tool", content="sunny", additional_kwargs={"tool_call_id": "c1"}
+        ),
+        {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+    ),
+    (
         "ChatMessage with a role",
         ChatMessage(role="system", content="Be brief."),
         {"role": "system", "content": "Be brief."},
@@ -463,7 +486,8 @@ def test_refusal_messages_name_the_problem_and_the_value(
 )
 def test_a_tool_message_needs_its_tool_call_id(message: BaseMessage) -> None:
     # Folded from the former test_mutation_gaps.py.
-    with pytest.raises(ValueError, match="tool_call_id"):
+    message_text = "^A tool message needs the tool_call_id it answers.$"
+    with pytest.raises(ValueError, match=message_text):
         convert_message_to_dict(message)
 
 
