@@ -92,7 +92,7 @@ def _content_to_api(
             parts.append({"type": "text", "text": block})
         elif not isinstance(block, Mapping):
             raise ValueError(f"Unsupported content block {block!r}.")
-        elif block.get("type") == "text" and "source_type" not in block:
+        elif block.get("type") == "text":
             parts.append({"type": "text", "text": _block_text(block)})
         elif block.get("type") in ("image", "image_url") or is_data_content_block(
             dict(block)
@@ -161,7 +161,7 @@ def _tool_content_to_text(content: str | list[Any]) -> str:
             )
         else:
             texts.append(json.dumps(block, ensure_ascii=False, default=str))
-    return "\n".join(texts) if len(texts) > 1 else "".join(texts)
+    return "\n".join(texts)
 
 
 def _message_role(message: BaseMessage) -> str:

@@ -78,9 +78,7 @@ def _made_tool_calls(message: AIMessage) -> bool:
     )
 
 
-def reasoning_fields(
-    message: AIMessage, content: Any, policy: str = "auto"
-) -> dict[str, Any]:
+def reasoning_fields(message: AIMessage, content: Any, policy: str) -> dict[str, Any]:
     """Return the fields to update an assistant message's API dict with.
 
     Args:

@@ -46,8 +46,8 @@ def _json_schema(schema: Any) -> tuple[str, dict[str, Any]]:
     except Exception as exc:
         raise ValueError(f"Cannot use {schema!r} as an output schema: {exc}") from exc
     check_json_schema(json_schema, where="json_schema")
-    name = json_schema.get("title") or getattr(schema, "__name__", None) or "response"
-    return str(name), json_schema
+    # convert_to_json_schema titles every schema with the tool name it made.
+    return str(json_schema.get("title") or "response"), json_schema
 
 
 def _response_format(schema: Any, strict: bool | None) -> dict[str, Any]:

@@ -188,7 +188,7 @@ def check_nesting(value: Any, *, where: str) -> None:
     )
 
 
-def check_json_schema(schema: Any, *, where: str = "schema") -> None:
+def check_json_schema(schema: Any, *, where: str) -> None:
     """Refuse what no valid JSON Schema is and the service cannot use.
 
     Only what the service needs is checked: the root is an object; each

@@ -7,6 +7,8 @@ tested in ``test_response.py`` and ``test_chunks.py``.
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -47,6 +49,11 @@ CONVERSIONS: list[tuple[str, BaseMessage, dict[str, Any]]] = [
         "text-only list content goes as a plain string",
         HumanMessage(content=[{"type": "text", "text": "Hello "}, "world"]),
         {"role": "user", "content": "Hello world"},
+    ),
+    (
+        "a text block is text whatever other keys it has",
+        AIMessage(content=[{"type": "text", "text": "Hi", "source_type": "text"}]),
+        {"role": "assistant", "content": "Hi"},
     ),
     (
         "assistant list content keeps its text",
@@ -144,6 +151,89 @@ CONVERSIONS: list[tuple[str, BaseMessage, dict[str, Any]]] = [
         {"role": "tool", "tool_call_id": "call_1", "content": "18 C\nsunny"},
     ),
     (
+        "tool call arguments keep non-ASCII text as is",
+        AIMessage(
+            content="",
+            tool_calls=[{"name": "w", "args": {"city": "Zürich"}, "id": "c1"}],
+        ),
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "w", "arguments": '{"city": "Zürich"}'},
+                }
+            ],
+        },
+    ),
+    (
+        "an invalid tool call without arguments is replayed with empty arguments",
+        AIMessage(
+            content="",
+            invalid_tool_calls=[
+                {"name": "w", "args": None, "id": "c1", "error": "bad"}
+            ],
+        ),
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "w", "arguments": ""},
+                }
+            ],
+        },
+    ),
+    (
+        "tool result with one string block",
+        ToolMessage(content=["18 C"], tool_call_id="call_1"),
+        {"role": "tool", "tool_call_id": "call_1", "content": "18 C"},
+    ),
+    (
+        "tool result mixing strings, empty text and other blocks",
+        ToolMessage(
+            content=[
+                "18 C",
+                {"type": "text", "text": None},
+                {"type": "json", "json": {"city": "Zürich", "on": date(2026, 1, 2)}},
+            ],
+            tool_call_id="call_1",
+        ),
+        {
+            "role": "tool",
+            "tool_call_id": "call_1",
+            "content": '18 C\n\n{"type": "json", "json": {"city": "Zürich", '
+            '"on": "2026-01-02"}}',
+        },
+    ),
+    (
+        "raw tool calls langchain-core could not parse are replayed as they are",
+        AIMessage(
+            content="",
+            additional_kwargs={
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "f"}}
+                ]
+            },
+        ),
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f"}}],
+        },
+    ),
+    (
+        "ChatMessage tool result with its id in additional_kwargs",
+        ChatMessage(
+            role="tool", content="sunny", additional_kwargs={"tool_call_id": "c1"}
+        ),
+        {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+    ),
+    (
         "ChatMessage with a role",
         ChatMessage(role="system", content="Be brief."),
         {"role": "system", "content": "Be brief."},
@@ -231,8 +321,15 @@ BAD_MESSAGES = [
     pytest.param(ChatMessage(role="wizard", content="hi"), "wizard", id="unknown role"),
     pytest.param(
         FunctionMessage(name="f", content="1"),
-        "FunctionMessage",
+        "^Unsupported message type FunctionMessage: the SambaNova API takes "
+        "system, human, AI, tool and ChatMessage messages.$",
         id="unsupported message type",
+    ),
+    pytest.param(
+        HumanMessage(content=[{"type": "tool_use", "id": "t", "name": "f"}]),
+        "^Unsupported content block type 'tool_use': the SambaNova API accepts "
+        "text and images only.$",
+        id="a block of another provider",
     ),
     pytest.param(
         HumanMessage(
@@ -240,7 +337,8 @@ BAD_MESSAGES = [
                 {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf"}
             ]
         ),
-        "file",
+        "Unsupported content block type 'file': the SambaNova API accepts text "
+        "and images only.",
         id="pdf block",
     ),
 ]
@@ -273,15 +371,24 @@ def test_empty_message_list_raises_before_sending() -> None:
     assert server.calls == 0
 
 
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "image", "base64": PNG_B64, "mime_type": "image/png"},
+        {"type": "image", "source": {"type": "base64", "data": PNG_B64}},
+    ],
+    ids=["v1 image", "another provider's image"],
+)
 @pytest.mark.parametrize("message_class", [AIMessage, SystemMessage])
-def test_images_only_in_user_messages(message_class: type[BaseMessage]) -> None:
+def test_images_only_in_user_messages(
+    message_class: type[BaseMessage], block: dict
+) -> None:
     # Pinned: the API takes images in user turns only, so a system prompt
     # with an image is refused before sending rather than sent to fail.
     model, server = make_model()
-    message = message_class(
-        content=[{"type": "image", "base64": PNG_B64, "mime_type": "image/png"}]
-    )
-    with pytest.raises(ValueError, match="user messages"):
+    message = message_class(content=[block])
+    message_text = "^Only user messages may carry images in the SambaNova API.$"
+    with pytest.raises(ValueError, match=message_text):
         model.invoke([HumanMessage("hi"), message])
     assert server.calls == 0
 
@@ -297,7 +404,22 @@ def test_an_image_in_a_tool_result_is_refused_not_sent_as_base64_text(block):
     message = ToolMessage(
         content=[{"type": "text", "text": "shot:"}, block], tool_call_id="c1"
     )
-    with pytest.raises(ValueError, match="Tool results must be text"):
+    with pytest.raises(ValueError, match=re.escape(TOOL_RESULT_NOT_TEXT)):
+        convert_message_to_dict(message)
+
+
+TOOL_RESULT_NOT_TEXT = (
+    "Tool results must be text: the SambaNova API takes no images or files in "
+    "tool messages. Return a description, or send the image in a user message."
+)
+
+
+@pytest.mark.parametrize("kind", ["image", "image_url", "file", "audio", "video"])
+def test_a_media_block_of_another_provider_in_a_tool_result_is_refused(kind):
+    """Media blocks langchain-core does not recognise (Anthropic's ``source``)."""
+    source = {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}
+    message = ToolMessage(content=[{"type": kind, "source": source}], tool_call_id="c")
+    with pytest.raises(ValueError, match=re.escape(TOOL_RESULT_NOT_TEXT)):
         convert_message_to_dict(message)
 
 
@@ -319,6 +441,44 @@ def test_a_text_block_whose_text_is_not_a_string_is_refused(
     assert server.calls == 0
 
 
+LONG = "x" * 100
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            [{"type": "text", "text": 42}],
+            "A text content block's 'text' must be a string, got int: '42'.",
+            id="text not a string",
+        ),
+        pytest.param(
+            [{"type": "text", "text": [LONG]}],
+            "A text content block's 'text' must be a string, got list: "
+            f"{str([LONG])[:80]!r}.",
+            id="text value cut to 80 characters",
+        ),
+        pytest.param(
+            [{"type": "image_url", "image_url": "https://example.com/cat.png"}],
+            "Image URLs are not supported: the SambaNova API accepts only base64 "
+            "data URLs (data:<mime>;base64,...). Download the image and pass it as "
+            "a base64 block instead of 'https://example.com/cat.png'.",
+            id="image URL",
+        ),
+        pytest.param(
+            [{"type": "image_url", "image_url": f"https://example.com/{LONG}.png"}],
+            "a base64 block instead of 'https://example.com/" + "x" * 60 + "'.",
+            id="image URL cut to 80 characters",
+        ),
+    ],
+)
+def test_refusal_messages_name_the_problem_and_the_value(
+    content: list, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message) + "$"):
+        convert_message_to_dict(HumanMessage(content=content))
+
+
 @pytest.mark.parametrize(
     "message",
     [ChatMessage(role="tool", content="x"), ToolMessage(content="x", tool_call_id="")],
@@ -326,5 +486,13 @@ def test_a_text_block_whose_text_is_not_a_string_is_refused(
 )
 def test_a_tool_message_needs_its_tool_call_id(message: BaseMessage) -> None:
     # Folded from the former test_mutation_gaps.py.
-    with pytest.raises(ValueError, match="tool_call_id"):
+    message_text = "^A tool message needs the tool_call_id it answers.$"
+    with pytest.raises(ValueError, match=message_text):
+        convert_message_to_dict(message)
+
+
+def test_a_block_that_is_neither_text_nor_a_dict_is_refused() -> None:
+    message = HumanMessage("placeholder")
+    message.content = ["Hi", 3]  # content edited after validation
+    with pytest.raises(ValueError, match=r"^Unsupported content block 3\.$"):
         convert_message_to_dict(message)

@@ -6,6 +6,7 @@ that went over the (mock) wire.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -196,3 +197,86 @@ def test_reasoning_survives_a_stream_round_trip() -> None:
     sent = server.bodies[1]["messages"][1]
     assert sent["reasoning"] == "The user wants the weather."
     assert sent["tool_calls"][0]["function"]["arguments"] == '{"city": "Paris"}'
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        AIMessage(content="", invalid_tool_calls=[{**CALL, "args": "{", "error": "x"}]),
+        AIMessage(
+            content="",
+            additional_kwargs={
+                # Without arguments langchain-core leaves it unparsed.
+                "tool_calls": [
+                    {"id": "call_1", "type": "function", "function": {"name": "f"}}
+                ]
+            },
+        ),
+    ],
+    ids=["invalid tool call", "raw tool call in additional_kwargs only"],
+)
+def test_any_kind_of_tool_call_turn_sends_its_reasoning_back(turn: AIMessage) -> None:
+    turn.additional_kwargs["reasoning_content"] = PLAN
+    llm, server = make_model()
+    llm.invoke(
+        [
+            HumanMessage("Weather in Paris?"),
+            turn,
+            ToolMessage("sunny", tool_call_id="call_1"),
+        ]
+    )
+    assert server.body["messages"][1]["reasoning"] == PLAN
+
+
+@pytest.mark.parametrize(
+    ("content", "additional_kwargs", "expected"),
+    [
+        (
+            [
+                {"type": "reasoning", "reasoning": "The user wants "},
+                "Calling.",
+                {"type": "reasoning"},
+                {"type": "reasoning", "reasoning": "the weather."},
+            ],
+            {},
+            "The user wants the weather.",
+        ),
+        ([{"type": "reasoning"}, "Calling."], {}, None),
+        ("", {"reasoning_content": "", "reasoning": PLAN}, PLAN),
+        # OpenAI's Responses API keeps a reasoning *object* there: not text.
+        ("", {"reasoning": {"id": "rs_1", "summary": []}}, None),
+    ],
+    ids=[
+        "v1 blocks joined, text and empty blocks skipped",
+        "only an empty reasoning block",
+        "empty reasoning_content falls back to reasoning",
+        "a non-text reasoning value is not sent",
+    ],
+)
+def test_which_reasoning_a_turn_sends_back(
+    content: Any, additional_kwargs: dict, expected: str | None
+) -> None:
+    turn = AIMessage(
+        content=content, additional_kwargs=additional_kwargs, tool_calls=[CALL]
+    )
+    llm, server = make_model()
+    sent = _sent_assistant(llm, server, turn)
+    assert sent.get("reasoning") == expected
+
+
+def test_a_think_block_after_leading_whitespace_is_taken_out_of_content() -> None:
+    llm, server = make_model()
+    turn = AIMessage(content="\n <think>plan it</think>\n\nCalling.", tool_calls=[CALL])
+    sent = _sent_assistant(llm, server, turn)
+    assert sent["content"] == "Calling."
+    assert sent["reasoning"] == "plan it"
+
+
+def test_the_unknown_policy_message_lists_the_policies() -> None:
+    llm, _ = make_model()
+    message = (
+        "reasoning_in_history must be one of ['auto', 'always', 'never'], "
+        "got 'sometimes'."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        llm.invoke("hi", reasoning_in_history="sometimes")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel, Field
@@ -269,3 +271,96 @@ def test_output_schema_nested_a_thousand_levels_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="nested more than 100 levels"):
         model.with_structured_output({"title": "Deep", **schema}, method="json_schema")
     assert server.calls == 0
+    with pytest.raises(ValueError, match="^output schema is nested more than 100"):
+        model.with_structured_output(schema, method="json_schema")
+
+
+@pytest.mark.parametrize(
+    ("schema", "sent"),
+    [
+        (
+            {
+                "type": "function",
+                "function": {"name": "Joke", "parameters": JOKE_SCHEMA},
+            },
+            {"name": "Joke", "schema": JOKE_SCHEMA},
+        ),
+        (
+            {"type": "function", "function": {"name": "Anything"}},
+            {"name": "Anything", "schema": {}},
+        ),
+        (
+            {**JOKE_SCHEMA, "title": ""},
+            {"name": "response", "schema": {**JOKE_SCHEMA, "title": ""}},
+        ),
+    ],
+    ids=["OpenAI tool dict", "OpenAI tool dict without parameters", "empty title"],
+)
+def test_json_schema_name_and_schema_sent(schema: Any, sent: dict) -> None:
+    model, server = make_model(json_reply(completion(json.dumps(JOKE))))
+    model.with_structured_output(schema, method="json_schema").invoke("joke")
+    assert server.body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": sent,
+    }
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (42, "^Cannot use 42 as an output schema: "),
+        (
+            {"title": "T", "type": "object", "properties": {"x": {"type": "strng"}}},
+            "^" + re.escape("json_schema.properties.x: unknown JSON schema type"),
+        ),
+    ],
+    ids=["not a schema", "invalid schema"],
+)
+def test_json_schema_refusals_say_what_is_wrong(schema: Any, message: str) -> None:
+    model, _ = make_model()
+    with pytest.raises(ValueError, match=message):
+        model.with_structured_output(schema, method="json_schema")
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling"])
+def test_the_missing_schema_message_names_the_method(method: str) -> None:
+    model, _ = make_model()
+    with pytest.raises(ValueError, match=f"^method='{method}' needs a schema.$"):
+        model.with_structured_output(None, method=method)
+
+
+def test_function_calling_strict_reaches_the_tool() -> None:
+    model, server = make_model(_tool_call_reply("Joke", json.dumps(JOKE)))
+    model.with_structured_output(Joke, strict=True).invoke("joke")
+    assert server.body["tools"][0]["function"]["strict"] is True
+
+
+class _Options(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.options: dict[str, Any] = {}
+
+    def on_chat_model_start(
+        self, serialized: Any, messages: Any, **kwargs: Any
+    ) -> None:
+        self.options = kwargs["options"]
+
+
+@pytest.mark.parametrize(
+    ("method", "reply"),
+    [
+        ("function_calling", _tool_call_reply("Joke", json.dumps(JOKE))),
+        ("json_schema", json_reply(completion(json.dumps(JOKE)))),
+        ("json_mode", json_reply(completion(json.dumps(JOKE)))),
+    ],
+)
+def test_tracing_sees_the_structured_output_method_and_schema(
+    method: str, reply: Any
+) -> None:
+    """LangSmith reads ``ls_structured_output_format`` from the run's options."""
+    handler = _Options()
+    model, _ = make_model(reply)
+    runnable = model.with_structured_output(JOKE_SCHEMA, method=method)  # type: ignore[arg-type]
+    runnable.invoke("joke", config={"callbacks": [handler]})
+    traced = handler.options["ls_structured_output_format"]
+    assert traced["kwargs"] == {"method": method}
+    assert traced["schema"]["title"] == "Joke"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import pytest
@@ -161,10 +162,42 @@ def test_tool_choice_true_with_two_tools_raises() -> None:
 )
 def test_unknown_tool_choice_names_the_valid_tools(tool_choice: Any) -> None:
     model, server = make_model()
-    with pytest.raises(ValueError) as excinfo:
+    with pytest.raises(ValueError, match=re.escape("(GetWeather, add).")):
         model.bind_tools([GetWeather, add], tool_choice=tool_choice)
-    assert "GetWeather" in str(excinfo.value)
-    assert "add" in str(excinfo.value)
+    assert server.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("tool_choice", "message"),
+    [
+        (
+            "get_weather",
+            "tool_choice 'get_weather' is neither 'auto', 'required', 'none', "
+            "'any' nor the name of a bound tool (none bound).",
+        ),
+        (
+            {"type": "function", "function": {"name": "get_weather"}},
+            "tool_choice {'type': 'function', 'function': {'name': 'get_weather'}} "
+            "does not name a bound tool (none bound).",
+        ),
+        (
+            {"type": "function"},
+            "tool_choice {'type': 'function'} does not name a bound tool (none bound).",
+        ),
+        (
+            {"type": "function", "function": "get_weather"},
+            "tool_choice {'type': 'function', 'function': 'get_weather'} does not "
+            "name a bound tool (none bound).",
+        ),
+    ],
+    ids=["name", "dict", "dict without function", "function not a dict"],
+)
+def test_a_per_call_tool_choice_without_tools_says_none_are_bound(
+    tool_choice: Any, message: str
+) -> None:
+    model, server = make_model()
+    with pytest.raises(ValueError, match=re.escape(message) + "$"):
+        model.invoke("hi", tool_choice=tool_choice)
     assert server.calls == 0
 
 
@@ -207,9 +240,37 @@ def test_strict_unset_sends_no_strict() -> None:
 )
 def test_tool_without_a_name_raises(bad_tool: Any) -> None:
     model, server = make_model()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^(Every tool needs a name|Cannot use)"):
         model.bind_tools([bad_tool])
     assert server.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("bad_tool", "message"),
+    [
+        (
+            {"type": "function", "function": {"description": "no name"}},
+            "Every tool needs a name; {'type': 'function', 'function': "
+            "{'description': 'no name'}} has none. The API supports function "
+            "tools only.",
+        ),
+        (42, "Cannot use 42 as a tool: "),
+    ],
+    ids=["no name", "not a tool"],
+)
+def test_a_refused_tool_is_named_in_the_message(bad_tool: Any, message: str) -> None:
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        format_tools([bad_tool])
+
+
+def test_a_tools_own_strict_flag_is_kept() -> None:
+    """The tool's ``strict`` wins over the one given to ``bind_tools``."""
+    tool = {
+        "type": "function",
+        "function": {"name": "f", "parameters": {"type": "object"}, "strict": False},
+    }
+    (formatted,) = format_tools([tool], strict=True)
+    assert formatted["function"]["strict"] is False
 
 
 def test_tool_with_an_invalid_schema_raises() -> None:
@@ -220,7 +281,8 @@ def test_tool_with_an_invalid_schema_raises() -> None:
         "properties": {"x": {"type": "strng"}},
     }
     model, _ = make_model()
-    with pytest.raises(ValueError, match="strng"):
+    message = "tool 'broken' parameters.properties.x: unknown JSON schema type 'strng'."
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
         model.bind_tools([bad])
 
 
@@ -322,19 +384,47 @@ def test_valid_json_schemas_are_sent_unchanged(schema: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("schema", "message"),
     [
-        ({"properties": {"x": {"type": "strng"}}}, "unknown JSON schema type 'strng'"),
-        ({"properties": {"x": 3}}, r"properties\.x must be a JSON schema"),
-        ({"properties": ["x"]}, "'properties' must be an object"),
-        ({"required": "x"}, "'required' must be a list"),
-        ({"anyOf": {"type": "string"}}, "'anyOf' must be a list"),
-        ({"items": [{"type": "strng"}]}, r"items\[0\]: unknown JSON schema type"),
+        (
+            {"properties": {"x": {"type": "strng"}}},
+            r"\.properties\.x: unknown JSON schema type 'strng'\.",
+        ),
+        (
+            {"properties": {"x": 3}},
+            r"\.properties\.x must be a JSON schema \(object or boolean\)\.",
+        ),
+        ({"properties": ["x"]}, ": 'properties' must be an object."),
+        ({"required": "x"}, ": 'required' must be a list of property names."),
+        ({"anyOf": {"type": "string"}}, ": 'anyOf' must be a list of schemas."),
+        ({"items": [{"type": "strng"}]}, r"\.items\[0\]: unknown JSON schema type"),
+        (
+            {"properties": {"x": {"type": "strng"}, "y": True}},
+            r"\.properties\.x: unknown JSON schema type",
+        ),
+        ({"$defs": {"d": {"type": "strng"}}}, r"\.\$defs\.d: unknown JSON schema type"),
+        ({"oneOf": [{"type": "strng"}]}, r"\.oneOf\[0\]: unknown JSON schema type"),
+    ],
+    ids=[
+        "unknown type",
+        "not a schema",
+        "properties not an object",
+        "required not a list",
+        "anyOf not a list",
+        "tuple items",
+        "after a boolean subschema",
+        "$defs without properties",
+        "oneOf without anyOf",
     ],
 )
 def test_invalid_json_schemas_are_refused_naming_where(
     schema: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match="^p" + message):
         check_json_schema({"type": "object", **schema}, where="p")
+
+
+def test_a_schema_that_is_not_an_object_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^p must be a JSON schema object, got 3\.$"):
+        check_json_schema(3, where="p")
 
 
 def test_schema_at_the_nesting_limit_passes_and_one_deeper_is_refused() -> None:
@@ -346,7 +436,11 @@ def test_schema_at_the_nesting_limit_passes_and_one_deeper_is_refused() -> None:
 
     # Each "items" level nests one object in another.
     check_json_schema(nested(MAX_SCHEMA_DEPTH), where="p")
-    with pytest.raises(ValueError, match=f"nested more than {MAX_SCHEMA_DEPTH}"):
+    message = (
+        f"p is nested more than {MAX_SCHEMA_DEPTH} levels deep; the API cannot use "
+        "such a schema."
+    )
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
         check_json_schema(nested(MAX_SCHEMA_DEPTH + 1), where="p")
 
 
@@ -361,8 +455,9 @@ def test_tool_nested_a_thousand_levels_raises_value_error_not_recursion(
     if kind == "openai dict":
         tool = {"type": "function", "function": {"name": "deep", "parameters": schema}}
     model, server = make_model()
-    with pytest.raises(ValueError, match="nested more than 100 levels deep"):
+    message = "^tool schema is nested more than 100 levels deep; the API cannot"
+    with pytest.raises(ValueError, match=message):
         model.bind_tools([tool])
-    with pytest.raises(ValueError, match="nested more than 100 levels deep"):
+    with pytest.raises(ValueError, match=message):
         model.invoke("hi", tools=[tool])
     assert server.calls == 0

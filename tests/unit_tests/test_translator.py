@@ -178,8 +178,65 @@ def test_single_chunk_carries_tool_call_chunks() -> None:
         response_metadata={"model_provider": "sambanova"},
     )
     (block,) = piece.content_blocks
-    assert block["type"] == "tool_call_chunk"
-    assert block["index"] == f"{_translator.TOOL_CHUNK_INDEX_PREFIX}1"
+    assert block == {
+        "type": "tool_call_chunk",
+        "id": None,
+        "name": "f",
+        "args": '{"a"',
+        "index": f"{_translator.TOOL_CHUNK_INDEX_PREFIX}1",
+    }
+
+
+def test_tool_call_chunks_without_an_index_are_keyed_by_position() -> None:
+    piece = AIMessageChunk(
+        content="",
+        tool_call_chunks=[
+            {"name": "f", "args": "{}", "id": "a", "index": None},
+            {"name": "g", "args": "{}", "id": "b", "index": None},
+        ],
+        response_metadata={"model_provider": "sambanova"},
+    )
+    prefix = _translator.TOOL_CHUNK_INDEX_PREFIX
+    assert [b["index"] for b in piece.content_blocks] == [f"{prefix}0", f"{prefix}1"]
+
+
+def test_an_invalid_tool_call_block_keeps_the_call_name() -> None:
+    message = AIMessage(
+        "",
+        invalid_tool_calls=[{"name": "f", "args": "{", "id": "c", "error": "bad"}],
+        response_metadata={"model_provider": "sambanova"},
+    )
+    assert message.content_blocks == [
+        {
+            "type": "invalid_tool_call",
+            "id": "c",
+            "name": "f",
+            "args": "{",
+            "error": "bad",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "additional_kwargs"),
+    [
+        ("\n<think>plan</think>answer", {}),
+        ("<think>plan</think>answer", {"reasoning_content": ""}),
+    ],
+    ids=["after leading whitespace", "empty reasoning_content"],
+)
+def test_a_think_block_in_content_becomes_the_reasoning(
+    content: str, additional_kwargs: dict
+) -> None:
+    message = AIMessage(
+        content,
+        additional_kwargs=additional_kwargs,
+        response_metadata={"model_provider": "sambanova"},
+    )
+    assert message.content_blocks == [
+        {"type": "reasoning", "reasoning": "plan"},
+        {"type": "text", "text": "answer"},
+    ]
 
 
 def test_output_version_v1_invoke() -> None:
