@@ -7,6 +7,7 @@ carries on), a missing one, and langchain not installed at all.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import warnings
@@ -144,7 +145,10 @@ def test_warning_says_what_to_do_instead_and_points_at_the_caller() -> None:
         ". 'sambanova:<model>' strings will not work; build "
         "ChatSambaNova(model=...) directly and pass the instance instead."
     )
-    assert warning.filename == __file__
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        # Under mutmut every function runs through a trampoline frame, which
+        # then takes the blame; the attribution is checked in plain runs only.
+        assert warning.filename == __file__
 
 
 @pytest.mark.usefixtures("fresh_warning")
