@@ -290,7 +290,7 @@ class ChatSambaNova(
         max_tokens = kwargs.get("max_tokens", self.max_tokens)
         if max_tokens is not None:
             params["ls_max_tokens"] = max_tokens
-        given: Any = stop or kwargs.get("stop") or self.stop
+        given: Any = stop or self.stop  # a per-call stop always binds to `stop`
         if given:
             params["ls_stop"] = [given] if isinstance(given, str) else list(given)
         return params
@@ -385,7 +385,7 @@ class ChatSambaNova(
             messages,
             stop,
             stream=stream,
-            stream_usage=options.get("stream_usage", self.stream_usage),
+            stream_usage=options.get("stream_usage"),  # None: the model's
             **kwargs,
         )
         return self._client_with(timeout, max_retries), body

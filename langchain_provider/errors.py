@@ -133,7 +133,6 @@ class SambaNovaError(ModelError):
         self.request_id = request_id
         self.body = body
         self.rate_limit = rate_limit
-        self._retryable = retryable
         self.is_retryable = (
             self._default_retryable() if retryable is None else retryable
         )
@@ -174,7 +173,7 @@ class SambaNovaError(ModelError):
             "request_id": self.request_id,
             "body": self.body,
             "rate_limit": self.rate_limit,
-            "retryable": self._retryable,
+            "retryable": self.is_retryable,
         }
 
 

@@ -464,6 +464,14 @@ def test_ls_params() -> None:
     assert overridden["ls_stop"] == ["x"]
 
 
+def test_ls_params_take_per_call_max_tokens_and_stop() -> None:
+    """Tracing shows what this call used: per-call values, a string stop as one."""
+    model = ChatSambaNova(api_key=API_KEY, max_tokens=100, stop="END")
+    assert model._get_ls_params()["ls_stop"] == ["END"]
+    per_call = model._get_ls_params(max_tokens=7, stop=["HALT"])
+    assert (per_call["ls_max_tokens"], per_call["ls_stop"]) == (7, ["HALT"])
+
+
 def test_ls_params_omit_unset() -> None:
     params = ChatSambaNova(api_key=API_KEY)._get_ls_params()
     assert "ls_temperature" not in params

@@ -483,3 +483,10 @@ def test_empty_stream_without_done_raises() -> None:
     )
     with pytest.raises(errors.StreamInterruptedError):
         list(model.stream("hi"))
+
+
+def test_a_retry_verdict_given_at_raise_time_survives_pickling() -> None:
+    """``x-should-retry: false`` on a 503 stays "not retryable" in the copy."""
+    error = errors.ServerError("busy", status_code=503, retryable=False)
+    assert pickle.loads(pickle.dumps(error)).is_retryable is False
+    assert errors.ServerError("busy", status_code=503).is_retryable is True

@@ -228,11 +228,11 @@ def test_complete_arguments_stay_runnable_when_a_later_call_is_cut_off() -> None
 
 def test_an_answer_with_no_choices_is_an_error() -> None:
     model, _ = make_model(json_reply({**completion("x"), "choices": None}))
-    with pytest.raises(
-        ResponseDecodeError,
-        match="The response has no choices: the server returned no answer.",
-    ):
+    with pytest.raises(ResponseDecodeError) as raised:
         model.invoke("hi")
+    assert raised.value.message == (
+        "The response has no choices: the server returned no answer."
+    )
 
 
 # ---------------------------------------------------------------------------

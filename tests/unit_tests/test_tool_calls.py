@@ -242,3 +242,10 @@ def test_a_reused_index_after_interleaving_gets_a_fresh_index() -> None:
     tools.chunks([{"index": 0, "function": {"arguments": "}"}}])
     [new] = tools.chunks([{**_call("{}", index=0), "id": "c3"}])
     assert new["index"] == 2
+
+
+def test_a_new_call_keeps_the_index_the_server_gave_it() -> None:
+    """Only a reused index is renumbered: a first call at index 1 stays at 1."""
+    tools = StreamedToolCalls()
+    (chunk,) = tools.chunks([{**_call("{}", index=1), "id": "c1"}])
+    assert chunk["index"] == 1
