@@ -144,10 +144,11 @@ class EventStream:
                 fault = None
             if token_index is not None:
                 await pacer.wait(token_index)
+                # Timed as it is handed over, not after `send` returns: the
+                # client may read the token before this task runs again.
+                plan.timeline.mark(token_index)
             await send({"type": "http.response.body", "body": event, "more_body": True})
             sent += 1
-            if token_index is not None:
-                plan.timeline.mark(token_index)
             if sent % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         if fault is not None and fault.kind != "stall":
