@@ -20,9 +20,7 @@ already handed to the caller.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -225,10 +223,12 @@ class ChatCompletionsClient:
         http_client: A caller-owned sync client (never closed here).
         http_async_client: A caller-owned async client (never closed here).
         pools: Where shared clients come from when none is given.
+        policy: How long to wait between attempts, and the clock that waits
+            (tests inject one that records instead of sleeping).
 
-    Every decision (what to retry, how long to wait, what an error means) is
-    ``DEFAULT_POLICY``'s: one policy, so an error's ``is_retryable`` always
-    says what this client does with it.
+    What is retried and what an error means is ``DEFAULT_POLICY``'s verdict
+    (so an error's ``is_retryable`` always says what this client does with
+    it); ``policy`` sets the waits.
 
     Attributes:
         rate_limit: The normalized rate-limit headers of the last successful
@@ -246,6 +246,7 @@ class ChatCompletionsClient:
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
         pools: Pools = SHARED,
+        policy: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
         self.url = base_url.rstrip("/") + "/chat/completions"
         self._api_key = api_key
@@ -255,6 +256,7 @@ class ChatCompletionsClient:
         self._http_client = http_client
         self._http_async_client = http_async_client
         self._pools = pools
+        self._policy = policy
         self.rate_limit: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
@@ -290,7 +292,7 @@ class ChatCompletionsClient:
         """
         if not failure.error.is_retryable or attempt >= self.max_retries:
             raise failure.error from failure.cause
-        delay = DEFAULT_POLICY.delay(attempt, failure.headers)
+        delay = self._policy.delay(attempt, failure.headers)
         logger.debug(
             "SambaNova request failed (%s); retry %d of %d in %.2fs",
             failure.error,
@@ -312,7 +314,7 @@ class ChatCompletionsClient:
                 return attempt_once()
             except _Failure as caught:
                 failure = caught
-            time.sleep(self._delay_or_raise(failure, attempt))
+            self._policy.sleep(self._delay_or_raise(failure, attempt))
             attempt += 1
 
     def _read(self, response: httpx.Response) -> tuple[bytes, str]:
@@ -396,7 +398,7 @@ class ChatCompletionsClient:
                 return await attempt_once()
             except _Failure as caught:
                 failure = caught
-            await asyncio.sleep(self._delay_or_raise(failure, attempt))
+            await self._policy.async_sleep(self._delay_or_raise(failure, attempt))
             attempt += 1
 
     async def _aread(self, response: httpx.Response) -> tuple[bytes, str]:

@@ -16,12 +16,13 @@ the opening of a stream, up to its first chunk, in the retry loop.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import math
 import random
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,12 +57,23 @@ class RetryPolicy:
         max_retry_after: The longest server-requested wait honoured; a longer
             ``retry-after`` falls back to backoff, and a 429 whose quota resets
             later than this is not retried at all (daily-quota rule).
+        sleep: How the sync client waits between attempts.
+        async_sleep: How the async client waits between attempts.
+        random: The jitter source, a float in [0, 1).
+
+    The last three are the clock: tests inject recording stand-ins so that
+    retry timing is asserted exactly and never slept for real.
     """
 
     statuses: frozenset[int] = field(default=frozenset({408, 409, 429}))
     initial_backoff: float = 0.5
     max_backoff: float = 8.0
     max_retry_after: float = 60.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    async_sleep: Callable[[float], Awaitable[None]] = field(
+        default=asyncio.sleep, compare=False
+    )
+    random: Callable[[], float] = field(default=random.random, compare=False)
 
     def retryable_status(self, status: int | None) -> bool:
         """Whether an error of this (effective) status is worth retrying."""
@@ -107,7 +119,7 @@ class RetryPolicy:
         if told is not None and 0 <= told <= self.max_retry_after:
             return told
         backoff = min(self.initial_backoff * 2**attempt, self.max_backoff)
-        return backoff * (1 - 0.25 * random.random())
+        return backoff * (1 - 0.25 * self.random())
 
 
 def quota_reset_seconds(rate_limit: Mapping[str, Any] | None) -> float | None:

@@ -31,6 +31,7 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from langchain_provider import _retry
 from langchain_provider._headers import (
     check_default_headers,
     normalize_api_key,
@@ -44,6 +45,7 @@ from langchain_provider._params import (
 )
 from langchain_provider._profiles import profile_for
 from langchain_provider._reasoning import ReasoningInHistory
+from langchain_provider._retry import RetryPolicy
 from langchain_provider._transport import Pools
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
@@ -220,6 +222,11 @@ class SambaNovaSettings(BaseChatModel):
     By default one shared client per event loop, closed when the loop closes."""
 
     _pools: Pools | None = PrivateAttr(default=None)
+    # The retry waits and their clock; read from the module when the model is
+    # made, so a test can swap in a policy that records instead of sleeping.
+    _retry_policy: RetryPolicy = PrivateAttr(
+        default_factory=lambda: _retry.DEFAULT_POLICY
+    )
 
     @field_validator("timeout", mode="before")
     @classmethod

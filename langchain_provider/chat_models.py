@@ -327,6 +327,7 @@ class ChatSambaNova(
             http_client=self.http_client,
             http_async_client=self.http_async_client,
             pools=self._pools or SHARED,
+            policy=self._retry_policy,
         )
 
     def _build_request_body(
