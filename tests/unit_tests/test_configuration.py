@@ -14,9 +14,9 @@ import httpx
 import pytest
 from langchain_core.load import dumpd, dumps, load
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from unit_tests.conftest import API_KEY, completion, json_reply, make_model
 
 from langchain_provider import ChatSambaNova
+from unit_tests.conftest import API_KEY, completion, json_reply, make_model
 
 LOCAL = "http://127.0.0.1:9/v1"
 
