@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     missing = missing_extras()
     if missing:  # before anything runs, not two steps in
         sys.exit(
-            f"The demo needs {', '.join(missing)}, which come with the demo extra: "
+            f"The demo needs its extra (missing: {', '.join(missing)}): "
             'pip install "langchain-sambanova-cloud[demo]"'
         )
     timer = CallTimer()

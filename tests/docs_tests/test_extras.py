@@ -34,3 +34,21 @@ def test_emulator_without_its_extra_names_the_extra(module):
     # One error, not a chain ending in the bare one.
     assert result.stderr.count("Traceback") == 1
     assert "No module named" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv0", "prog"),
+    [
+        ("/venv/bin/sambanova-emulator", "sambanova-emulator"),
+        (
+            "/src/langchain_provider/emulator/__main__.py",
+            "python -m langchain_provider.emulator",
+        ),
+    ],
+)
+def test_emulator_help_names_the_command_as_run(monkeypatch, argv0, prog):
+    """The docs name the console script; its --help must not name another."""
+    from langchain_provider.emulator.__main__ import build_parser
+
+    monkeypatch.setattr(sys, "argv", [argv0, "--help"])
+    assert build_parser().format_usage().startswith(f"usage: {prog} ")
