@@ -1,7 +1,7 @@
 """Event loops come and go; the pooled connections on them never outlive them.
 
 Pooled connections belong to the loop that opened them, so the shared async
-client is per loop (``_transport.Pools``) and is closed when its loop closes:
+client is per loop (``_http.ConnectionPools``) and is closed when its loop closes:
 after ``asyncio.run`` and after a bare ``new_event_loop()`` /
 ``run_until_complete()`` / ``close()`` (no ``shutdown_asyncgens``), which left
 5 ``ResourceWarning``s over 3 loops with the old async-generator finalizer.
@@ -15,6 +15,8 @@ import os
 import time
 import warnings
 from collections.abc import Callable
+
+import httpx
 
 from langchain_provider import ChatSambaNova
 from langchain_provider._http import SHARED
@@ -37,6 +39,11 @@ def _eventually(predicate: Callable[[], bool], timeout: float = 60.0) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+async def _async_http(model: ChatSambaNova) -> httpx.AsyncClient:
+    """The async client ``model`` uses on the running loop."""
+    return model.client.async_http()
 
 
 def test_asyncio_run_per_call_leaks_no_client_loop_or_socket():
@@ -62,7 +69,7 @@ def test_a_loop_closed_without_shutdown_leaves_no_resource_warning():
                 loop = asyncio.new_event_loop()
                 reply = loop.run_until_complete(model.ainvoke("hi"))
                 assert reply.content.startswith("Emulated")
-                client = SHARED.async_client_for(loop)
+                client = loop.run_until_complete(_async_http(model))
                 loop.close()
                 assert client is not None and client.is_closed
                 del loop

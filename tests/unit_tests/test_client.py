@@ -17,7 +17,7 @@ import pytest
 from langchain_core import exceptions as core
 
 from langchain_provider import errors
-from langchain_provider._http import STREAM_READ_TIMEOUT, transport_error
+from langchain_provider._http import STREAM_READ_TIMEOUT, translate_failures
 from langchain_provider._retry import RetryPolicy
 from unit_tests.conftest import (
     BrokenStream,
@@ -738,6 +738,16 @@ class NoTransportRetries(RetryPolicy):
         return False
 
 
+def transport_error(
+    exc: Exception, *, streaming: bool, policy: RetryPolicy | None = None
+) -> errors.SambaNovaError:
+    """The error the client's translation seam makes of ``exc``."""
+    with pytest.raises(errors.SambaNovaError) as caught:
+        with translate_failures(streaming=streaming, policy=policy or RetryPolicy()):
+            raise exc
+    return caught.value
+
+
 @pytest.mark.parametrize(
     ("exc", "streaming", "cls", "message"),
     [
@@ -763,7 +773,7 @@ class NoTransportRetries(RetryPolicy):
             httpx.DecodingError("bad gzip"),
             True,
             errors.ResponseDecodeError,
-            "The response body could not be decoded (DecodingError).",
+            "The response body could not be decoded (DecodingError: bad gzip).",
         ),
     ],
 )
