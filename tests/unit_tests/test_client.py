@@ -717,6 +717,29 @@ def test_a_daily_quota_is_raised_at_once() -> None:
     assert server.calls == 1
 
 
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.InvalidURL("Invalid port: 'x'"),
+        httpx.UnsupportedProtocol("Request URL has an unsupported protocol"),
+    ],
+)
+async def test_an_invalid_url_at_call_time_is_typed_and_not_retried(
+    exc: Exception, use_async: bool
+) -> None:
+    """The backstop behind the base_url check: no raw httpx error escapes."""
+    model, server = make_model(raise_reply(exc), max_retries=3)
+    with pytest.raises(errors.APIConnectionError) as excinfo:
+        await _invoke(model, use_async)
+    error = excinfo.value
+    assert error.message == (
+        f"The request URL is not valid ({type(exc).__name__}): check base_url."
+    )
+    assert error.is_retryable is False and server.calls == 1
+    assert error.__cause__ is None and error.__context__ is None
+
+
 def test_a_transport_error_quoting_headers_is_not_copied() -> None:
     leak = httpx.LocalProtocolError("Illegal header value b'Bearer sk-x'")
     model, _ = make_model(raise_reply(leak), max_retries=0)
