@@ -7,8 +7,11 @@ I/O is shared:
 - ``errors.classify`` says what the server said, as a typed error;
 - ``_sse`` frames and decodes streams.
 
-Every httpx and decoding failure is translated to the ``errors`` tree here,
-without copying httpx's text when it could hold request headers. A stream is
+Every httpx and decoding failure is translated to the ``errors`` tree in one
+place, ``translate_failures``: a context manager around URL building,
+sending, reading, stream iteration and JSON decoding (the client's, and the
+catalog's in ``_profiles``), as httpx does with ``map_httpcore_exceptions``.
+It never copies httpx's text when that could hold request headers. A stream is
 retried only until its first chunk arrives: before it, any failure the policy
 retries (a dropped connection, a body that ends empty, an in-stream error
 whose kind is retryable, a JSON error answer) is retried like a failed
@@ -20,26 +23,27 @@ a byte-order mark; those are stripped. A key that still cannot travel in an
 HTTP header is refused with a ``ValueError`` that names the problem and never
 the key, before any request is sent.
 
-A ``Pools`` object holds one ``httpx.Client`` for the process and one
-``httpx.AsyncClient`` per running event loop (pooled connections belong to
+A ``ConnectionPools`` object holds one ``httpx.Client`` for the process and
+one ``httpx.AsyncClient`` per running event loop (pooled connections belong to
 the loop that opened them). Pools are not keyed by timeout: httpx takes the
 timeout per request, so any number of distinct timeouts share one pool.
 
 ``SHARED`` is the pools every model uses by default, so that agents building
 many model instances still open few connections. A model used as a context
-manager (``with ChatSambaNova(...) as llm``) gets its own ``Pools`` for the
-block, closed on exit. Clients the user passes in are never touched here.
+manager (``with ChatSambaNova(...) as llm``) gets its own ``ConnectionPools``
+for the block, closed on exit (async connections included). Clients the user
+passes in are never touched here.
 
 Lifecycle:
 
 - **fork**: a child process must never read from a connection its parent
   opened (both would consume each other's responses). ``os.register_at_fork``
-  makes every ``Pools`` forget its clients in the child, which then opens its
-  own. The parent's clients are kept referenced, unused, in the child: closing
-  them there could shut down connections the parent is still using.
+  makes every ``ConnectionPools`` forget its clients in the child, which then
+  opens its own. The parent's clients are kept referenced, unused, in the
+  child: closing them there could shut down connections the parent still uses.
 - **event loops**: an async client is closed on the loop that owns it, when
   that loop closes (``asyncio.run`` and a bare ``loop.close()`` alike); see
-  ``_close_before_loop``.
+  ``_close_before_loop``, installed once per loop.
 - **exit**: the shared sync client is closed at interpreter exit.
 """
 
