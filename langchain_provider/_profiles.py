@@ -13,9 +13,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from langchain_provider._http import (
-    transport_error,
-)
+from langchain_provider._http import translate_failures
 from langchain_provider.errors import ResponseDecodeError, error_from_http
 
 # -- profiles ------------------------------------------------------------------
@@ -148,6 +146,9 @@ class ModelInfo(BaseModel):
     owned_by: str | None = None
 
 
+_LIST = "The model list"
+
+
 def models_url(base_url: str) -> str:
     """The catalog's URL under an API root such as ``https://api.sambanova.ai/v1``."""
     return base_url.rstrip("/") + "/models"
@@ -184,22 +185,29 @@ def models_from_response(response: httpx.Response) -> list[ModelInfo]:
     Raises:
         SambaNovaError: The status's typed error for a non-2xx response.
         ResponseDecodeError: For a body that is not the catalog's shape.
+        json.JSONDecodeError, RecursionError: For a body that is not JSON;
+            ``translate_failures`` types them.
     """
     if not response.is_success:
         raise error_from_http(response.status_code, response.content, response.headers)
-    try:
-        payload = response.json()
-    except ValueError:
-        raise ResponseDecodeError(
-            f"The model list is not valid JSON: {response.text[:200]!r}",
-            status_code=response.status_code,
-        ) from None
+    payload = response.json()
     data = payload.get("data") if isinstance(payload, Mapping) else None
     if not isinstance(data, list):
         raise ResponseDecodeError(
             "The model list has no 'data' array.", status_code=response.status_code
         )
     return [_entry(raw) for raw in data]
+
+
+def _catalog_request(
+    client: httpx.Client | httpx.AsyncClient,
+    base_url: str,
+    headers: Mapping[str, str],
+    timeout: Any,
+) -> httpx.Request:
+    return client.build_request(
+        "GET", models_url(base_url), headers=headers, timeout=timeout
+    )
 
 
 def list_models(
@@ -210,11 +218,15 @@ def list_models(
     Raises:
         SambaNovaError: The package's typed error for any failure.
     """
+    with translate_failures():
+        request = _catalog_request(client, base_url, headers, timeout)
+        response = client.send(request, stream=True)
     try:
-        response = client.get(models_url(base_url), headers=headers, timeout=timeout)
-    except httpx.TransportError as exc:
-        raise transport_error(exc, streaming=False) from exc
-    return models_from_response(response)
+        with translate_failures(decoding=_LIST, status_code=response.status_code):
+            response.read()
+            return models_from_response(response)
+    finally:
+        response.close()
 
 
 async def alist_models(
@@ -228,10 +240,12 @@ async def alist_models(
     Raises:
         SambaNovaError: The package's typed error for any failure.
     """
+    with translate_failures():
+        request = _catalog_request(client, base_url, headers, timeout)
+        response = await client.send(request, stream=True)
     try:
-        response = await client.get(
-            models_url(base_url), headers=headers, timeout=timeout
-        )
-    except httpx.TransportError as exc:
-        raise transport_error(exc, streaming=False) from exc
-    return models_from_response(response)
+        with translate_failures(decoding=_LIST, status_code=response.status_code):
+            await response.aread()
+            return models_from_response(response)
+    finally:
+        await response.aclose()

@@ -43,8 +43,9 @@ from langchain_provider import _retry
 from langchain_provider._http import (
     SHARED,
     ChatCompletionsClient,
-    Pools,
+    ConnectionPools,
     build_headers,
+    check_base_url,
     check_default_headers,
     normalize_api_key,
     resolve_timeout,
@@ -412,7 +413,7 @@ class ChatSambaNova(BaseChatModel):
 
     By default one shared client per event loop, closed when the loop closes."""
 
-    _pools: Pools | None = PrivateAttr(default=None)
+    _pools: ConnectionPools | None = PrivateAttr(default=None)
     # The retry waits and their clock; read from the module when the model is
     # made, so a test can swap in a policy that records instead of sleeping.
     _retry_policy: RetryPolicy = PrivateAttr(
@@ -476,6 +477,12 @@ class ChatSambaNova(BaseChatModel):
     @classmethod
     def _normalize_api_key(cls, value: SecretStr | None) -> SecretStr | None:
         return normalize_api_key(value)
+
+    @field_validator("base_url", mode="after")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        check_base_url(value)
+        return value
 
     @field_validator("default_headers", mode="after")
     @classmethod
@@ -967,11 +974,15 @@ class ChatSambaNova(BaseChatModel):
         on exit. Clients passed as ``http_client`` are never closed.
         """
         if self._pools is None:
-            self._pools = Pools()
+            self._pools = ConnectionPools()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        """Close the pools ``__enter__`` opened."""
+        """Close the pools ``__enter__`` opened, async connections included.
+
+        Inside a running event loop (``with`` around ``await llm.ainvoke``),
+        that loop's connections are closed by a task scheduled on it.
+        """
         self.close()
 
     async def __aenter__(self) -> Self:
@@ -983,7 +994,7 @@ class ChatSambaNova(BaseChatModel):
         await self.aclose()
 
     def close(self) -> None:
-        """Close the connections this model owns (opened by ``with``).
+        """Close the connections (sync and async) this model owns, opened by ``with``.
 
         The shared pools are left open for other models (they close at exit,
         and per event loop when the loop closes), as are clients passed in as
