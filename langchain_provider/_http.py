@@ -382,28 +382,6 @@ def resolve_timeout(
     return timeout
 
 
-def check_base_url(base_url: str) -> None:
-    """Refuse a ``base_url`` no request could be sent to, naming the problem.
-
-    An empty value is left to the settings (it means "unset" there).
-
-    Raises:
-        ValueError: For a URL httpx cannot parse (``http://[::1/v1``), or one
-            without an ``http``/``https`` scheme and a host.
-    """
-    if not base_url:
-        return
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL as exc:
-        raise ValueError(f"base_url {base_url!r} is not a valid URL: {exc}.") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(
-            f"base_url {base_url!r} must be an http:// or https:// URL with a "
-            "host, e.g. https://api.sambanova.ai/v1."
-        )
-
-
 # -- the one place where failures become the package's errors -----------------
 
 # httpx errors whose text never quotes request headers or the URL (which may

@@ -45,7 +45,6 @@ from langchain_provider._http import (
     ChatCompletionsClient,
     ConnectionPools,
     build_headers,
-    check_base_url,
     check_default_headers,
     normalize_api_key,
     resolve_timeout,
@@ -477,12 +476,6 @@ class ChatSambaNova(BaseChatModel):
     @classmethod
     def _normalize_api_key(cls, value: SecretStr | None) -> SecretStr | None:
         return normalize_api_key(value)
-
-    @field_validator("base_url", mode="after")
-    @classmethod
-    def _check_base_url(cls, value: str) -> str:
-        check_base_url(value)
-        return value
 
     @field_validator("default_headers", mode="after")
     @classmethod
