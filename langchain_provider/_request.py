@@ -21,6 +21,7 @@ string, or v1 ``reasoning`` blocks; a ``<think>`` block is never sent back in
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping, MutableMapping, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -219,8 +220,23 @@ def _content_to_api(
                 "SambaNova API accepts text and images only."
             )
     if all(part["type"] == "text" for part in parts):
-        return "".join(part["text"] for part in parts)
+        return _join_texts([part["text"] for part in parts])
     return parts
+
+
+def _join_texts(texts: list[str]) -> str:
+    """Join text blocks so that no two words are glued together.
+
+    Separate blocks are separate pieces of text ("Summarize:" and the text to
+    summarize): they are joined with a newline, unless one side already has
+    whitespace there (blocks split mid-sentence, "Hello " + "world").
+    """
+    joined = ""
+    for text in texts:
+        if joined and text and not (joined[-1].isspace() or text[0].isspace()):
+            joined += "\n"
+        joined += text
+    return joined
 
 
 def _tool_call_to_api(tool_call: ToolCall) -> dict[str, Any]:
@@ -340,7 +356,9 @@ _JSON_TYPES = frozenset(
 )
 
 
-def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[dict]:
+def format_tools(
+    tools: Sequence[Any], *, strict: bool | None = None, warn: bool = True
+) -> list[dict]:
     """Convert tools of any kind LangChain accepts to the API's ``tools`` entries.
 
     Args:
@@ -348,13 +366,18 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[di
             schemas or OpenAI-format tool dicts.
         strict: Passed to ``convert_to_openai_tool``: asks the model to follow
             the parameter schema exactly.
+        warn: Warn about sloppy parameter schemas (``bind_tools`` does; the
+            request builder, which formats the same tools again, does not).
 
     Returns:
         ``[{"type": "function", "function": {"name", "description", "parameters"}}]``.
 
     Raises:
-        ValueError: For a tool that cannot be converted, has no name, or has
-            an invalid parameter schema.
+        ValueError: For a tool that cannot be converted or has no name, or a
+            parameter schema that can never be sent (not an object, nested
+            too deep). Other schema problems (``{"type": "int"}``, draft-3
+            ``"required": true``, ...) are warned about, naming the tool and
+            where in its schema, and sent.
     """
     # Two tools may share a name: LangChain binds a pydantic class next to its
     # own JSON schema (langchain-tests does exactly that), and rejecting it
@@ -379,7 +402,17 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[di
             )
         name = function["name"]
         if function.get("parameters") is not None:
-            check_json_schema(function["parameters"], where=f"tool {name!r} parameters")
+            where = f"tool {name!r} parameters"
+            problems = json_schema_problems(function["parameters"], where=where)
+            for problem in problems if warn else []:
+                # As for duplicate names: the service decides. Refusing here
+                # stopped whole agents over one sloppy MCP tool that other
+                # providers (and often this service) take.
+                warnings.warn(
+                    f"{problem} Sent as given; the service may reject it.",
+                    UserWarning,
+                    stacklevel=3,
+                )
         if strict is not None and "strict" not in function:
             # convert_to_openai_tool returns OpenAI-format dicts as they are,
             # without the strict flag the caller asked for.
@@ -450,13 +483,22 @@ def normalize_request_tools(body: MutableMapping[str, Any]) -> None:
 
     ``bind_tools`` does this once; fields given per call (``invoke(...,
     tools=..., tool_choice="any")``) reach the body without it, so the body
-    builder runs it again. Formatted tools pass through unchanged.
+    builder runs it again. Formatted tools pass through unchanged; an empty
+    ``tools`` list is dropped (with an ``auto``/``none`` choice that would
+    have nothing to choose from).
 
     Raises:
         ValueError: For a tool without a name or an unknown ``tool_choice``.
     """
+    if body.get("tools") == []:
+        # No tools is said by sending none: LangChain binds [] (create_agent
+        # with no tools, a provider-strategy response format), and an empty
+        # list is not what the API documents.
+        del body["tools"]
+        if body.get("tool_choice") in ("auto", "none"):
+            del body["tool_choice"]
     if body.get("tools") is not None:
-        body["tools"] = format_tools(body["tools"])
+        body["tools"] = format_tools(body["tools"], warn=False)
     if body.get("tool_choice") is not None:
         names = tool_names(body.get("tools") or [])
         choice = convert_tool_choice(body["tool_choice"], names)
@@ -519,49 +561,74 @@ def check_json_schema(schema: Any, *, where: str) -> None:
     naming a property that ``additionalProperties`` provides, ...) passes.
 
     Raises:
-        ValueError: Naming where in the schema the problem is.
+        ValueError: Naming where in the schema the (first) problem is.
+    """
+    problems = json_schema_problems(schema, where=where)
+    if problems:
+        raise ValueError(problems[0])
+
+
+def json_schema_problems(schema: Any, *, where: str) -> list[str]:
+    """What is wrong in a JSON schema, each problem naming where it is.
+
+    Tool schemas from MCP servers in the wild often say ``{"type": "int"}``,
+    ``{"type": "float"}`` or draft-3 ``"required": true``; such schemas can
+    still be sent (the service decides), so they are reported, not raised.
+
+    Raises:
+        ValueError: Only for what can never be sent: a root that is not an
+            object, or nesting deeper than `MAX_SCHEMA_DEPTH`.
     """
     if not isinstance(schema, Mapping):
         raise ValueError(f"{where} must be a JSON schema object, got {schema!r}.")
     check_nesting(schema, where=where)
+    problems: list[str] = []
     pending: list[tuple[Any, str]] = [(schema, where)]
     while pending:
         node, here = pending.pop()
         if isinstance(node, bool):
             continue
         if not isinstance(node, Mapping):
-            raise ValueError(f"{here} must be a JSON schema (object or boolean).")
-        _check_keywords(node, here)
-        pending.extend(_subschemas(node, here))
+            problems.append(f"{here} must be a JSON schema (object or boolean).")
+            continue
+        problems.extend(_keyword_problems(node, here))
+        pending.extend(_subschemas(node, here, problems))
+    return problems
 
 
-def _check_keywords(schema: Mapping[str, Any], where: str) -> None:
+def _keyword_problems(schema: Mapping[str, Any], where: str) -> list[str]:
+    problems = []
     declared = schema.get("type")
     for kind in declared if isinstance(declared, list) else [declared]:
         if kind is not None and kind not in _JSON_TYPES:
-            raise ValueError(f"{where}: unknown JSON schema type {kind!r}.")
+            problems.append(f"{where}: unknown JSON schema type {kind!r}.")
     required = schema.get("required")
     if required is not None and not (
         isinstance(required, list) and all(isinstance(r, str) for r in required)
     ):
-        raise ValueError(f"{where}: 'required' must be a list of property names.")
+        problems.append(f"{where}: 'required' must be a list of property names.")
+    return problems
 
 
-def _subschemas(schema: Mapping[str, Any], where: str) -> list[tuple[Any, str]]:
+def _subschemas(
+    schema: Mapping[str, Any], where: str, problems: list[str]
+) -> list[tuple[Any, str]]:
     found: list[tuple[Any, str]] = []
     for keyword in _SCHEMA_MAPS:
         members = schema.get(keyword)
         if members is None:
             continue
         if not isinstance(members, Mapping):
-            raise ValueError(f"{where}: {keyword!r} must be an object.")
+            problems.append(f"{where}: {keyword!r} must be an object.")
+            continue
         found.extend((sub, f"{where}.{keyword}.{key}") for key, sub in members.items())
     for keyword in _SCHEMA_LISTS:
         options = schema.get(keyword)
         if options is None:
             continue
         if not isinstance(options, list):
-            raise ValueError(f"{where}: {keyword!r} must be a list of schemas.")
+            problems.append(f"{where}: {keyword!r} must be a list of schemas.")
+            continue
         found.extend((sub, f"{where}.{keyword}[{i}]") for i, sub in enumerate(options))
     for keyword in _SCHEMA_VALUES:
         value = schema.get(keyword)
@@ -638,8 +705,14 @@ def build_structured_output(
     if method == "function_calling":
         if schema is None:
             raise ValueError("method='function_calling' needs a schema.")
-        tool = format_tools([schema], strict=strict)[0]
+        tool = format_tools([schema], strict=strict, warn=False)[0]
         tool_name = tool["function"]["name"]
+        if tool["function"].get("parameters") is not None:
+            # An output schema is the caller's own: refuse its mistakes here,
+            # as the json_schema method does, rather than warn as for tools.
+            check_json_schema(
+                tool["function"]["parameters"], where=f"tool {tool_name!r} parameters"
+            )
         llm = model.bind_tools(  # type: ignore[attr-defined]
             [tool],
             tool_choice=tool_name,

@@ -496,3 +496,17 @@ def test_a_block_that_is_neither_text_nor_a_dict_is_refused() -> None:
     message.content = ["Hi", 3]  # content edited after validation
     with pytest.raises(ValueError, match=r"^Unsupported content block 3\.$"):
         convert_message_to_dict(message)
+
+
+@pytest.mark.parametrize(
+    ("texts", "sent"),
+    [
+        (["Summarize:", "The fox."], "Summarize:\nThe fox."),
+        (["Hello ", "world"], "Hello world"),
+        (["Line one", "\nLine two"], "Line one\nLine two"),
+        (["", "only"], "only"),
+    ],
+)
+def test_text_blocks_are_never_glued_into_one_word(texts: list[str], sent: str) -> None:
+    blocks = [{"type": "text", "text": text} for text in texts]
+    assert convert_message_to_dict(HumanMessage(blocks))["content"] == sent
