@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -261,30 +261,96 @@ def _invalid_tool_call_to_api(tool_call: InvalidToolCall) -> dict[str, Any]:
     }
 
 
-def _tool_content_to_text(content: str | list[Any]) -> str:
-    """Tool results go out as strings; the API has no structured tool output."""
+ToolResultMedia = Literal["move", "drop", "refuse"]
+"""What happens to images and files a tool returns (see ``ChatSambaNova``)."""
+
+TOOL_RESULT_MEDIA: tuple[str, ...] = get_args(ToolResultMedia)
+
+_MEDIA_TYPES = frozenset({"image", "image_url", "file", "audio", "video"})
+
+
+def _is_media(block: Any) -> bool:
+    return isinstance(block, Mapping) and (
+        block.get("type") in _MEDIA_TYPES or is_data_content_block(dict(block))
+    )
+
+
+def _media_kind(block: Mapping[str, Any]) -> str:
+    kind = str(block.get("type"))
+    return "image" if kind == "image_url" else kind
+
+
+def _tool_result_to_api(
+    content: str | list[Any], *, policy: str, takes_images: bool | None
+) -> tuple[str, list[dict[str, Any]], list[str]]:
+    """A tool result as the API takes it: text only.
+
+    The service reads images only from user messages and has no file, audio
+    or video parts at all. Images go, by ``policy`` (see `ToolResultMedia`),
+    to a user turn after the tool results (``"move"``, unless the model is
+    known to take no images); what cannot go is replaced by a short note.
+
+    Returns:
+        ``(text, image parts moved out, descriptions of what was left out)``.
+
+    Raises:
+        ValueError: With ``policy="refuse"``, for any image or file.
+    """
     if isinstance(content, str):
-        return content
-    texts = []
+        return content, [], []
+    texts: list[str] = []
+    moved: list[dict[str, Any]] = []
+    left_out: list[str] = []
     for block in content:
         if isinstance(block, str):
             texts.append(block)
         elif isinstance(block, Mapping) and block.get("type") == "text":
             texts.append(str(block.get("text") or ""))
-        elif isinstance(block, Mapping) and (
-            block.get("type") in ("image", "image_url", "file", "audio", "video")
-            or is_data_content_block(dict(block))
-        ):
-            # Serialized, a screenshot would put megabytes of base64 text into
-            # the prompt: refuse it clearly instead.
-            raise ValueError(
-                "Tool results must be text: the SambaNova API takes no images or "
-                "files in tool messages. Return a description, or send the image "
-                "in a user message."
-            )
+        elif _is_media(block):
+            kind = _media_kind(block)
+            if policy == "refuse":
+                raise ValueError(
+                    f"A tool returned {kind} content, which the SambaNova API "
+                    "takes only in user messages (images) or not at all (files, "
+                    "audio, video), and tool_result_media='refuse' is set. Use "
+                    "'move' (the default) or 'drop' to send the tool's text."
+                )
+            if kind == "image" and policy == "move" and takes_images is not False:
+                try:
+                    moved.append(_image_part(block))
+                    continue
+                except ValueError:
+                    left_out.append("An image given by URL (only base64 is taken)")
+            elif kind == "image":
+                left_out.append(
+                    "An image (tool_result_media='drop')"
+                    if policy == "drop"
+                    else "An image (the model takes no images)"
+                )
+            else:
+                mime = block.get("mime_type") or block.get("type")
+                left_out.append(f"A {kind} ({mime}; the API takes no {kind}s)")
         else:
+            # Serialized as JSON: the API has no structured tool output.
             texts.append(json.dumps(block, ensure_ascii=False, default=str))
-    return "\n".join(texts)
+    if moved:
+        texts.append(
+            f"[The {len(moved)} image(s) this tool returned are in the next "
+            "user message.]"
+        )
+    texts.extend(f"[{what} was left out of this tool result.]" for what in left_out)
+    return "\n".join(texts), moved, left_out
+
+
+def _image_turn(images: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, Any]:
+    """The user turn that carries the images tool results returned."""
+    parts: list[dict[str, Any]] = []
+    for tool_call_id, moved in images:
+        parts.append(
+            {"type": "text", "text": f"Image(s) returned by tool call {tool_call_id}:"}
+        )
+        parts.extend(moved)
+    return {"role": "user", "content": parts}
 
 
 def _message_role(message: BaseMessage) -> str:
@@ -324,7 +390,11 @@ def convert_message_to_dict(
     role = _message_role(message)
     result: dict[str, Any] = {"role": role}
     if role == "tool":
-        result["content"] = _tool_content_to_text(message.content)
+        # Alone, a tool message cannot place its images anywhere else: they
+        # are left out with a note (`convert_messages` moves them).
+        result["content"] = _tool_result_to_api(
+            message.content, policy="drop", takes_images=None
+        )[0]
         tool_call_id = getattr(
             message, "tool_call_id", None
         ) or message.additional_kwargs.get("tool_call_id")
@@ -346,6 +416,68 @@ def convert_message_to_dict(
             reasoning_fields(message, result["content"], reasoning_in_history)
         )
     return result
+
+
+def convert_messages(
+    messages: Sequence[BaseMessage],
+    reasoning_in_history: str = "auto",
+    *,
+    tool_result_media: str = "move",
+    takes_images: bool | None = None,
+    on_left_out: Callable[[list[str]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Convert a conversation to the API's ``messages``.
+
+    Like `convert_message_to_dict` for each message, except that images in
+    tool results, which the service takes only in user messages, go to a
+    user turn placed right after the run of tool results (their tool
+    messages keep their text and say where the images went). The messages
+    given are never modified.
+
+    Args:
+        messages: The conversation.
+        reasoning_in_history: Which assistant turns send their reasoning back.
+        tool_result_media: ``"move"``, ``"drop"`` or ``"refuse"`` (see
+            `ToolResultMedia`).
+        takes_images: Whether the model takes images (its profile's
+            ``image_inputs``); ``None`` when unknown, and then images are moved
+            and the service decides.
+        on_left_out: Called with what was left out of the tool results, if
+            anything (e.g. to warn).
+
+    Raises:
+        ValueError: As `convert_message_to_dict`; with ``"refuse"``, for a
+            tool result holding an image or a file.
+    """
+    if tool_result_media not in TOOL_RESULT_MEDIA:
+        raise ValueError(
+            f"tool_result_media must be one of {list(TOOL_RESULT_MEDIA)}, got "
+            f"{tool_result_media!r}."
+        )
+    converted: list[dict[str, Any]] = []
+    pending: list[tuple[str, list[dict[str, Any]]]] = []
+    left_out: list[str] = []
+    for message in messages:
+        if _message_role(message) != "tool":
+            if pending:
+                converted.append(_image_turn(pending))
+                pending = []
+            converted.append(convert_message_to_dict(message, reasoning_in_history))
+            continue
+        result = convert_message_to_dict(message.model_copy(update={"content": ""}))
+        text, moved, dropped = _tool_result_to_api(
+            message.content, policy=tool_result_media, takes_images=takes_images
+        )
+        result["content"] = text
+        converted.append(result)
+        if moved:
+            pending.append((result["tool_call_id"], moved))
+        left_out.extend(dropped)
+    if pending:
+        converted.append(_image_turn(pending))
+    if left_out and on_left_out is not None:
+        on_left_out(left_out)
+    return converted
 
 
 # -- tools, tool_choice and JSON schemas ---------------------------------------
@@ -767,6 +899,9 @@ def build_request_body(
     stream: bool,
     stream_usage: bool,
     reasoning_in_history: str = "auto",
+    tool_result_media: str = "move",
+    takes_images: bool | None = None,
+    on_left_out: Callable[[list[str]], None] | None = None,
 ) -> dict[str, Any]:
     """Build the body of one request.
 
@@ -781,6 +916,10 @@ def build_request_body(
         stream_usage: Whether a stream asks for usage in its last chunk.
         reasoning_in_history: Which assistant turns send their reasoning
             back (see "reasoning sent back" above).
+        tool_result_media: What happens to images and files tools returned
+            (see `convert_messages`).
+        takes_images: Whether the model takes images, if known.
+        on_left_out: Called with what was left out of tool results.
 
     Returns:
         The request body.
@@ -814,9 +953,13 @@ def build_request_body(
             body["stop"] = normalized
     normalize_request_tools(body)
     check_request(body, stream=stream)
-    body["messages"] = [
-        convert_message_to_dict(m, reasoning_in_history) for m in messages
-    ]
+    body["messages"] = convert_messages(
+        messages,
+        reasoning_in_history,
+        tool_result_media=tool_result_media,
+        takes_images=takes_images,
+        on_left_out=on_left_out,
+    )
     if stream:
         body["stream"] = True
         if stream_usage:

@@ -462,6 +462,7 @@ def test_max_completion_tokens_is_reported_as_ls_max_tokens(emu, make_model):
 # -- 6. credentials in default_headers -----------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:The function `load` is in beta")
 @pytest.mark.parametrize(
     "header", ["Authorization", "api-key", "X-API-Key", "x-auth-token", "My-Secret"]
 )
