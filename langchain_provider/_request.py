@@ -267,6 +267,7 @@ ToolResultMedia = Literal["move", "drop", "refuse"]
 TOOL_RESULT_MEDIA: tuple[str, ...] = get_args(ToolResultMedia)
 
 _MEDIA_TYPES = frozenset({"image", "image_url", "file", "audio", "video"})
+_MEDIA_LABELS = {"file": "A file", "audio": "An audio clip", "video": "A video"}
 
 
 def _is_media(block: Any) -> bool:
@@ -320,16 +321,21 @@ def _tool_result_to_api(
                     moved.append(_image_part(block))
                     continue
                 except ValueError:
-                    left_out.append("An image given by URL (only base64 is taken)")
+                    left_out.append(
+                        "An image in a form the API cannot take (it takes base64 "
+                        "data only)"
+                    )
             elif kind == "image":
                 left_out.append(
-                    "An image (tool_result_media='drop')"
-                    if policy == "drop"
+                    "An image (the API takes images only in user messages)"
+                    if policy == "drop" or takes_images is None
                     else "An image (the model takes no images)"
                 )
             else:
-                mime = block.get("mime_type") or block.get("type")
-                left_out.append(f"A {kind} ({mime}; the API takes no {kind}s)")
+                label = _MEDIA_LABELS.get(kind, f"A {kind} block")
+                mime = block.get("mime_type")
+                label += f" ({mime})" if isinstance(mime, str) else ""
+                left_out.append(f"{label} (the API takes no files, audio or video)")
         else:
             # Serialized as JSON: the API has no structured tool output.
             texts.append(json.dumps(block, ensure_ascii=False, default=str))
