@@ -589,7 +589,12 @@ class ChatSambaNova(BaseChatModel):
             super().__setattr__(name, value)
 
     def _resolve_model_profile(self) -> Any:
-        return profile_for(self.model)
+        profile = profile_for(self.model)
+        if profile is not None and self.tool_result_media != "move":
+            # Only "move" lets images from tools reach the model: say so, so
+            # that frameworks (deepagents) swap them for a notice themselves.
+            profile["image_tool_message"] = False
+        return profile
 
     @property
     def model_name(self) -> str:

@@ -17,7 +17,9 @@ import copy
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from uuid import UUID
 
@@ -492,6 +494,57 @@ def test_a_credential_header_is_a_secret_everywhere_the_key_is(emu, make_model, 
         allowed_objects=[ChatSambaNova],
     )
     assert loaded.default_headers == {header: HEADER_SECRET, "X-Trace": "t-1"}
+
+
+class _FakeLangSmith(BaseHTTPRequestHandler):
+    """A LangSmith endpoint on loopback that keeps every body it is sent."""
+
+    bodies: list[bytes] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - the handler's naming
+        length = int(self.headers.get("content-length") or 0)
+        self.bodies.append(self.rfile.read(length))
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_PATCH = do_POST
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def langsmith_endpoint() -> Iterator[tuple[str, list[bytes]]]:
+    bodies: list[bytes] = []
+    handler = type("Handler", (_FakeLangSmith,), {"bodies": bodies})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", bodies
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_a_langsmith_tracer_never_sends_a_credential_header(
+    make_model, langsmith_endpoint
+):
+    from langchain_core.tracers import LangChainTracer
+    from langsmith import Client
+
+    url, bodies = langsmith_endpoint
+    client = Client(api_url=url, api_key="ls-test", auto_batch_tracing=False)
+    tracer = LangChainTracer(client=client, project_name="wild")
+    model = make_model(default_headers={"x-api-key": HEADER_SECRET})
+
+    model.invoke("Hi", config={"callbacks": [tracer]})
+    tracer.wait_for_futures()
+
+    runs = b"".join(bodies)
+    assert b"x-api-key" in runs  # the run was recorded, header name and all
+    assert HEADER_SECRET.encode() not in runs
 
 
 # -- 7. several text blocks in one message -------------------------------------

@@ -77,3 +77,13 @@ def test_each_served_model_states_its_limits_and_every_media_flag(name: str) -> 
 def test_no_profile_makes_create_agent_send_tools_with_a_json_schema() -> None:
     # Unproven on the service: create_agent must use its tool strategy.
     assert not any(p.get("structured_output") for p in MODEL_PROFILES.values())
+
+
+@pytest.mark.parametrize(("media", "expected"), [("move", True), ("drop", False)])
+def test_image_tool_message_says_what_tool_result_media_does(
+    media: str, expected: bool
+) -> None:
+    model = ChatSambaNova(api_key="k", model="gemma-4-31B-it", tool_result_media=media)
+    assert model.profile is not None
+    assert model.profile["image_tool_message"] is expected
+    assert MODEL_PROFILES["gemma-4-31B-it"]["image_tool_message"] is True
