@@ -16,13 +16,18 @@ with no documented bound gets none, so nothing the service accepts is refused.
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.utils.utils import get_pydantic_field_names
+from pydantic import AliasChoices
 
 MAX_STOP_SEQUENCES = 4
 REASONING_EFFORTS = ("low", "medium", "high")
@@ -244,14 +249,30 @@ def validate_max_retries(max_retries: Any) -> None:
         )
 
 
-def validate_timeout(timeout: Any) -> None:
-    """A timeout is a finite number of seconds > 0, an ``httpx.Timeout`` or ``None``.
+def validate_timeout(timeout: Any) -> Any:
+    """Check a timeout: finite seconds > 0, an ``httpx.Timeout``, a mapping or ``None``.
 
     ``None`` means the default (see ``ChatSambaNova.timeout``); an
-    ``httpx.Timeout`` is taken as given.
+    ``httpx.Timeout`` is taken as given, and a mapping of its phases
+    (``connect``, ``read``, ``write``, ``pool``; how ``dumpd`` writes one) is
+    made into one.
+
+    Returns:
+        The timeout, a mapping made into an ``httpx.Timeout``.
     """
     if timeout is None or isinstance(timeout, httpx.Timeout):
-        return
+        return timeout
+    if isinstance(timeout, Mapping):
+        unknown = sorted(set(timeout) - set(_TIMEOUT_PHASES))
+        if unknown or set(timeout) != set(_TIMEOUT_PHASES):
+            raise ValueError(
+                f"A timeout mapping needs exactly the keys {list(_TIMEOUT_PHASES)}, "
+                f"got {sorted(timeout)}."
+            )
+        for phase in _TIMEOUT_PHASES:
+            if timeout[phase] is not None:
+                validate_timeout(timeout[phase])
+        return httpx.Timeout(**timeout)
     if (
         isinstance(timeout, bool)
         or not isinstance(timeout, (int, float))
@@ -262,3 +283,82 @@ def validate_timeout(timeout: Any) -> None:
             "timeout must be a finite number of seconds > 0, an httpx.Timeout or "
             f"None (the default), got {timeout!r}."
         )
+    return timeout
+
+
+_TIMEOUT_PHASES = ("connect", "read", "write", "pool")
+_BASE_URL_VARIABLES = ("SAMBANOVA_BASE_URL", "SAMBANOVA_API_BASE")
+DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
+
+
+def base_url_from_env() -> str:
+    """The API root from the environment: the first non-empty variable, or the default.
+
+    ``SAMBANOVA_BASE_URL=`` (an empty value, as ``.env`` files write it)
+    counts as unset, so ``SAMBANOVA_API_BASE`` or the default applies.
+    """
+    for name in _BASE_URL_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return check_base_url(value)
+    return DEFAULT_BASE_URL
+
+
+def check_base_url(value: Any) -> str:
+    """Return ``value`` if it is an ``http(s)://host...`` URL httpx can send to.
+
+    Raises:
+        ValueError: Naming what is wrong (empty, not a URL, no host, another
+            scheme), before any request is sent.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"base_url must be a string URL, got {type(value).__name__}.")
+    url = value.strip()
+    if not url:
+        raise ValueError(
+            "base_url is empty: give the API root, e.g. https://api.sambanova.ai/v1."
+        )
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"base_url {url!r} is not a valid URL: {exc}.") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(
+            f"base_url {url!r} must be an http:// or https:// URL with a host, "
+            "e.g. https://api.sambanova.ai/v1."
+        )
+    return url
+
+
+# Fields sent in the body when, and only when, the user set them: the server's
+# own defaults stay in force otherwise. Each has its rule in RULES.
+SAMPLING_FIELDS = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "max_completion_tokens",
+    "n",
+    "seed",
+    "logprobs",
+    "top_logprobs",
+    "repetition_penalty",
+    "do_sample",
+    "chat_template_kwargs",
+    "reasoning_effort",
+)
+
+
+@functools.cache
+def field_names(cls: type[BaseChatModel]) -> frozenset[str]:
+    """Field names of ``cls`` with every alias they accept.
+
+    Cached per class: it runs on every construction and assignment, and a
+    class's fields never change.
+    """
+    names = get_pydantic_field_names(cls)
+    for field in cls.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(choice for choice in alias.choices if isinstance(choice, str))
+    return frozenset(names)
