@@ -7,7 +7,7 @@ ModelRateLimitError``, ``exc.is_retryable``) works unchanged::
     ModelError (langchain_core)
     └── SambaNovaError                      status, message, code, param, request_id
         ├── InvalidRequestError             400, 422      + ModelInvalidRequestError
-        │   └── ContextLengthExceededError  400 context_length_exceeded
+        │   └── ContextLengthExceededError  400 context_length_exceeded, or its message
         │                                                 + ContextOverflowError
         ├── AuthenticationError             401           + ModelAuthenticationError
         ├── PermissionDeniedError           403           + ModelPermissionDeniedError
@@ -183,7 +183,9 @@ class InvalidRequestError(SambaNovaError, ModelInvalidRequestError):
 class ContextLengthExceededError(InvalidRequestError, ContextOverflowError):
     """The prompt does not fit the model's context window.
 
-    Raised for the ``context_length_exceeded`` code.
+    Raised for the ``context_length_exceeded`` code, and for a 400 whose code
+    is null but whose message is the service's "The maximum context length of
+    <model> is <n>. ... Please reduce the length of the messages ...".
     """
 
 
@@ -361,6 +363,15 @@ _STREAM_CLASSES: dict[type[SambaNovaError], type[SambaNovaError]] = {
 CONTEXT_OVERFLOW_CODES = frozenset(
     {"context_length_exceeded", "context_window_exceeded"}
 )
+# The service's own context-overflow message, which arrives with a null code:
+# "The maximum context length of DeepSeek-V3-0324 is 32768. However, answering
+# your request will take 39732 tokens. Please reduce the length of the messages
+# or the specified max_completion_tokens value." (quoted by its clients); and
+# OpenAI's "This model's maximum context length is ..." wording.
+_CONTEXT_OVERFLOW_MESSAGE = re.compile(
+    r"maximum context length (?:of .+ )?is \d+|reduce the length of the messages",
+    re.IGNORECASE,
+)
 # What an error's ``code`` or ``type`` says, as the HTTP status that means it
 # (OpenAI's and Anthropic's vocabularies, which servers in front of the API use).
 _WORD_STATUS: dict[str, int] = {
@@ -421,9 +432,20 @@ def _meaning(error: Mapping[str, Any], status_code: int | None) -> int | None:
     return None
 
 
-def class_for(status: int | None, code: str | None) -> type[SambaNovaError]:
-    """The error class for an (effective) HTTP status and an error code."""
+def class_for(
+    status: int | None, code: str | None, message: str = ""
+) -> type[SambaNovaError]:
+    """The error class for an (effective) HTTP status, error code and message."""
     if code in CONTEXT_OVERFLOW_CODES:
+        return ContextLengthExceededError
+    # Without a code, only the message tells a context overflow from any other
+    # bad request; only a 400 (or an in-stream error that names no status)
+    # can be one, so a 5xx or a 429 quoting the words is not misread.
+    if (
+        code is None
+        and status in (400, None)
+        and _CONTEXT_OVERFLOW_MESSAGE.search(message)
+    ):
         return ContextLengthExceededError
     if status is None or status >= 500:
         return ServerError
@@ -481,7 +503,7 @@ def classify(
     if isinstance(payload, dict):
         request_id = _text(payload.get("request_id")) or request_id
     meaning = _meaning(error, status_code)
-    cls = class_for(meaning, fields.get("code"))
+    cls = class_for(meaning, fields.get("code"), fields["message"])
     if in_stream:
         cls = _STREAM_CLASSES.get(cls, StreamEventError)
     if retryable is None:

@@ -484,7 +484,8 @@ def test_profile_for_known_and_unknown_models() -> None:
     assert known.profile is not None
     assert known.profile["max_input_tokens"] == 131072
     assert known.profile["tool_calling"] is True
-    assert known.profile["structured_output"] is True
+    # False on purpose: create_agent then uses its tool strategy (see _profiles).
+    assert known.profile["structured_output"] is False
     vision = ChatSambaNova(api_key=API_KEY, model="gemma-4-31B-it")
     assert vision.profile is not None
     assert vision.profile["image_inputs"] is True
