@@ -464,12 +464,16 @@ def pacer_for(
         return pacer
 
 
-def _forget_pacers_in_child() -> None:
-    # A child process learns its own windows (as the pools open their own
-    # connections); a lock another thread held at fork would never be freed.
+def forget_pacers() -> None:
+    """Drop every pacer: what the process learned of its windows starts over.
+
+    Runs in a forked child, which learns its own windows (as the connection
+    pools open their own connections); a lock another thread held at fork
+    would never be freed there. Tests call it to start from a clean slate.
+    """
     global _pacers_lock
     _pacers_lock = threading.Lock()
     _pacers.clear()
 
 
-os.register_at_fork(after_in_child=_forget_pacers_in_child)
+os.register_at_fork(after_in_child=forget_pacers)
