@@ -7,7 +7,9 @@ async twins, which differ only in ``await``:
 - ``_classify``: what the server said, as a typed error;
 - ``_headers``: the request headers and the API key's hygiene;
 - ``_transport.Pools``: the shared connection pools and their lifecycle;
-- ``_streaming``: SSE framing and decoding.
+- ``_streaming``: SSE framing and decoding;
+- ``_rate_limits.Pacer``: waits before an attempt while the service's window
+  is full (``pacing``), told of each answer at its headers.
 
 httpx's exceptions are translated to the ``langchain_provider.errors`` tree
 here and nowhere else, without copying their text when it could hold request
@@ -29,7 +31,13 @@ from pydantic import SecretStr
 
 from langchain_provider._classify import classify, decode_json, error_from_http
 from langchain_provider._headers import USER_AGENT, build_headers
-from langchain_provider._rate_limits import rate_limit_from_headers
+from langchain_provider._rate_limits import (
+    UNPACED,
+    Pacer,
+    Ticket,
+    pacer_for,
+    rate_limit_from_headers,
+)
 from langchain_provider._retry import DEFAULT_POLICY, RetryPolicy
 from langchain_provider._streaming import aiter_chunks, is_event_stream, iter_chunks
 from langchain_provider._transport import POOL_LIMITS, SHARED, Pools
@@ -225,6 +233,9 @@ class ChatCompletionsClient:
         pools: Where shared clients come from when none is given.
         policy: How long to wait between attempts, and the clock that waits
             (tests inject one that records instead of sleeping).
+        pacing: Take a place from the process's pacer for this base URL, key
+            and model before each attempt (see ``_rate_limits.Pacer``); its
+            waits never use up a retry.
 
     What is retried and what an error means is ``DEFAULT_POLICY``'s verdict
     (so an error's ``is_retryable`` always says what this client does with
@@ -247,7 +258,9 @@ class ChatCompletionsClient:
         http_async_client: httpx.AsyncClient | None = None,
         pools: Pools = SHARED,
         policy: RetryPolicy = DEFAULT_POLICY,
+        pacing: bool = True,
     ) -> None:
+        self.base_url = base_url
         self.url = base_url.rstrip("/") + "/chat/completions"
         self._api_key = api_key
         self.timeout = timeout
@@ -257,6 +270,7 @@ class ChatCompletionsClient:
         self._http_async_client = http_async_client
         self._pools = pools
         self._policy = policy
+        self.pacing = pacing
         self.rate_limit: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
@@ -292,7 +306,9 @@ class ChatCompletionsClient:
         """
         if not failure.error.is_retryable or attempt >= self.max_retries:
             raise failure.error from failure.cause
-        delay = self._policy.delay(attempt, failure.headers)
+        delay = self._policy.delay(
+            attempt, failure.headers, status=failure.error.status_code
+        )
         logger.debug(
             "SambaNova request failed (%s); retry %d of %d in %.2fs",
             failure.error,
@@ -305,13 +321,25 @@ class ChatCompletionsClient:
     def _accept(self, response: httpx.Response) -> None:
         self.rate_limit = rate_limit_from_headers(response.headers)
 
+    def _pacer(self, body: dict[str, Any]) -> Pacer | None:
+        if not self.pacing:
+            return None
+        return pacer_for(self.base_url, self._api_key, body.get("model"))
+
     # -- sync -------------------------------------------------------------
 
-    def _with_retries(self, attempt_once: Callable[[], _T]) -> _T:
+    def _with_retries(
+        self, body: dict[str, Any], attempt_once: Callable[[Ticket], _T]
+    ) -> _T:
+        pacer = self._pacer(body)
         attempt = 0
         while True:
+            # The pacer's wait comes before the attempt and is no attempt
+            # itself; the ticket is released if the attempt gets no answer.
+            ticket = pacer.acquire() if pacer is not None else UNPACED
             try:
-                return attempt_once()
+                with ticket:
+                    return attempt_once(ticket)
             except _Failure as caught:
                 failure = caught
             self._policy.sleep(self._delay_or_raise(failure, attempt))
@@ -331,30 +359,33 @@ class ChatCompletionsClient:
         finally:
             response.close()
 
-    def _send(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
+    def _send(
+        self, body: dict[str, Any], ticket: Ticket, *, stream: bool
+    ) -> httpx.Response:
         """Send once; return a 2xx response of the expected kind, still open."""
         client = self.sync_http()
         try:
             response = client.send(self._request(client, body, stream), stream=True)
         except httpx.TransportError as exc:
             raise _failure(exc) from exc
+        ticket.answered(rate_limit_from_headers(response.headers), response.status_code)
         if response.is_success and (not stream or is_event_stream(response)):
             return response
         content, unreadable = self._read(response)
         raise _error_answer(response, content, unreadable)
 
-    def _create_once(self, body: dict[str, Any]) -> dict[str, Any]:
-        response = self._send(body, stream=False)
+    def _create_once(self, body: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+        response = self._send(body, ticket, stream=False)
         content, _ = self._read(response)
         completion = completion_from_body(response, content)
         self._accept(response)
         return completion
 
     def _open_stream(
-        self, body: dict[str, Any]
+        self, body: dict[str, Any], ticket: Ticket
     ) -> tuple[httpx.Response, Iterator[dict[str, Any]], dict[str, Any] | None]:
         """Send the request and read up to the first chunk: the retryable part."""
-        response = self._send(body, stream=True)
+        response = self._send(body, ticket, stream=True)
         chunks = iter_chunks(response)
         try:
             first = next(chunks, None)
@@ -372,14 +403,16 @@ class ChatCompletionsClient:
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """Send a non-streaming request and return the decoded body."""
-        return self._with_retries(lambda: self._create_once(body))
+        return self._with_retries(body, lambda ticket: self._create_once(body, ticket))
 
     def stream(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Send a streaming request and yield each decoded chunk until ``[DONE]``.
 
         Closing the iterator closes the connection.
         """
-        response, chunks, first = self._with_retries(lambda: self._open_stream(body))
+        response, chunks, first = self._with_retries(
+            body, lambda ticket: self._open_stream(body, ticket)
+        )
         try:
             if first is not None:
                 yield first
@@ -391,11 +424,16 @@ class ChatCompletionsClient:
 
     # -- async ------------------------------------------------------------
 
-    async def _awith_retries(self, attempt_once: Callable[[], Awaitable[_T]]) -> _T:
+    async def _awith_retries(
+        self, body: dict[str, Any], attempt_once: Callable[[Ticket], Awaitable[_T]]
+    ) -> _T:
+        pacer = self._pacer(body)
         attempt = 0
         while True:
+            ticket = await pacer.aacquire() if pacer is not None else UNPACED
             try:
-                return await attempt_once()
+                with ticket:
+                    return await attempt_once(ticket)
             except _Failure as caught:
                 failure = caught
             await self._policy.async_sleep(self._delay_or_raise(failure, attempt))
@@ -414,7 +452,9 @@ class ChatCompletionsClient:
         finally:
             await response.aclose()
 
-    async def _asend(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
+    async def _asend(
+        self, body: dict[str, Any], ticket: Ticket, *, stream: bool
+    ) -> httpx.Response:
         """Async twin of :meth:`_send`."""
         client = self.async_http()
         try:
@@ -422,23 +462,26 @@ class ChatCompletionsClient:
             response = await client.send(request, stream=True)
         except httpx.TransportError as exc:
             raise _failure(exc) from exc
+        ticket.answered(rate_limit_from_headers(response.headers), response.status_code)
         if response.is_success and (not stream or is_event_stream(response)):
             return response
         content, unreadable = await self._aread(response)
         raise _error_answer(response, content, unreadable)
 
-    async def _acreate_once(self, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self._asend(body, stream=False)
+    async def _acreate_once(
+        self, body: dict[str, Any], ticket: Ticket
+    ) -> dict[str, Any]:
+        response = await self._asend(body, ticket, stream=False)
         content, _ = await self._aread(response)
         completion = completion_from_body(response, content)
         self._accept(response)
         return completion
 
     async def _aopen_stream(
-        self, body: dict[str, Any]
+        self, body: dict[str, Any], ticket: Ticket
     ) -> tuple[httpx.Response, Any, dict[str, Any] | None]:
         """Async twin of :meth:`_open_stream`."""
-        response = await self._asend(body, stream=True)
+        response = await self._asend(body, ticket, stream=True)
         chunks = aiter_chunks(response)
         try:
             first = await anext(chunks, None)
@@ -456,12 +499,14 @@ class ChatCompletionsClient:
 
     async def acreate(self, body: dict[str, Any]) -> dict[str, Any]:
         """Async twin of :meth:`create`."""
-        return await self._awith_retries(lambda: self._acreate_once(body))
+        return await self._awith_retries(
+            body, lambda ticket: self._acreate_once(body, ticket)
+        )
 
     async def astream(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         """Async twin of :meth:`stream`; cancel or close it to close the connection."""
         response, chunks, first = await self._awith_retries(
-            lambda: self._aopen_stream(body)
+            body, lambda ticket: self._aopen_stream(body, ticket)
         )
         try:
             if first is not None:

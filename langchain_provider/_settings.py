@@ -192,6 +192,17 @@ class SambaNovaSettings(BaseChatModel):
     max_retries: int = Field(default=2, ge=0)
     """Retries after a 408, 409, 429, 5xx or connection failure (0 disables)."""
 
+    rate_limit_pacing: bool = True
+    """Pace requests by the service's ``x-ratelimit-*-requests`` headers.
+
+    Every model in the process with the same base URL, key and model shares
+    one pacer: while the current window has no room, a call waits for its
+    reset instead of drawing a 429 (the wait does not use up a retry). A
+    burst from a cold start sends one request first and waits for its
+    headers. Answers without those headers are never slowed; an exhausted
+    daily quota still fails fast with ``QuotaExceededError``. ``False`` sends
+    at once, as before."""
+
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra body fields sent with every request (e.g. ``{"logit_bias": {...}}``).
 

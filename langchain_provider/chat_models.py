@@ -328,6 +328,7 @@ class ChatSambaNova(
             http_async_client=self.http_async_client,
             pools=self._pools or SHARED,
             policy=self._retry_policy,
+            pacing=self.rate_limit_pacing,
         )
 
     def _build_request_body(

@@ -10,10 +10,15 @@ import asyncio
 import threading
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
+from langchain_provider import ChatSambaNova
 from langchain_provider._rate_limits import Pacer, Ticket, pacer_for
+from langchain_provider._retry import RetryPolicy
+
+from .conftest import completion
 
 
 class Clock:
@@ -405,3 +410,49 @@ def test_threads_never_overshoot_a_window():
         thread.join(timeout=10)
     assert len(granted) == 30  # never more than the window had
     assert p.remaining == 0 and p.in_flight == 0
+
+
+# -- the retry after a 429 waits for the window's reset -------------------------
+
+LIMITED = {
+    "x-ratelimit-limit-requests": "20",
+    "x-ratelimit-remaining-requests": "0",
+    "x-ratelimit-reset-requests": "3.5",
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "delay"),
+    [
+        (429, LIMITED, 3.5),  # no retry-after: the window's reset
+        (429, {**LIMITED, "retry-after": "4"}, 4.0),  # retry-after wins
+        (503, LIMITED, 0.5),  # not a rate limit: backoff
+        (429, {**LIMITED, "x-ratelimit-remaining-requests": "3"}, 0.5),  # room left
+        (429, {**LIMITED, "x-ratelimit-reset-requests": "600"}, 0.5),  # too far
+    ],
+)
+def test_a_429_is_retried_after_the_reset_the_server_reports(status, headers, delay):
+    policy = RetryPolicy(random=lambda: 0.0)
+    assert policy.delay(0, httpx.Headers(headers), status=status) == delay
+
+
+def test_a_model_waits_for_the_reset_before_retrying_a_429():
+    answers = iter(
+        [
+            httpx.Response(
+                429, json={"error": {"message": "slow down"}}, headers=LIMITED
+            ),
+            httpx.Response(200, json=completion("Hi")),
+        ]
+    )
+    waits: list[float] = []
+    llm = ChatSambaNova(
+        api_key="k",
+        http_client=httpx.Client(
+            transport=httpx.MockTransport(lambda r: next(answers))
+        ),
+        rate_limit_pacing=False,  # the retry's own wait, alone
+    )
+    llm._retry_policy = RetryPolicy(sleep=waits.append)
+    assert llm.invoke("hi").content == "Hi"
+    assert waits == [3.5]
