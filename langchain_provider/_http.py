@@ -64,7 +64,13 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import SecretStr
 
-from langchain_provider._rate_limits import rate_limit_from_headers
+from langchain_provider._rate_limits import (
+    UNPACED,
+    Pacer,
+    Ticket,
+    pacer_for,
+    rate_limit_from_headers,
+)
 from langchain_provider._retry import DEFAULT_POLICY, RetryPolicy
 from langchain_provider._sse import aiter_chunks, is_event_stream, iter_chunks
 from langchain_provider._version import USER_AGENT
@@ -584,6 +590,9 @@ class ChatCompletionsClient:
         pools: Where shared clients come from when none is given.
         policy: How long to wait between attempts, and the clock that waits
             (tests inject one that records instead of sleeping).
+        pacing: Take a place from the process's pacer for this base URL, key
+            and model before each attempt (see ``_rate_limits.Pacer``); its
+            waits never use up a retry.
 
     What is retried and what an error means is ``DEFAULT_POLICY``'s verdict
     (so an error's ``is_retryable`` always says what this client does with
@@ -606,7 +615,9 @@ class ChatCompletionsClient:
         http_async_client: httpx.AsyncClient | None = None,
         pools: ConnectionPools = SHARED,
         policy: RetryPolicy = DEFAULT_POLICY,
+        pacing: bool = True,
     ) -> None:
+        self.base_url = base_url
         self.url = base_url.rstrip("/") + "/chat/completions"
         self._api_key = api_key
         self.timeout = timeout
@@ -616,6 +627,7 @@ class ChatCompletionsClient:
         self._http_async_client = http_async_client
         self._pools = pools
         self._policy = policy
+        self.pacing = pacing
         self.rate_limit: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
@@ -653,7 +665,7 @@ class ChatCompletionsClient:
         """
         if not error.is_retryable or attempt >= self.max_retries:
             raise error
-        delay = self._policy.delay(attempt, headers)
+        delay = self._policy.delay(attempt, headers, status=error.status_code)
         logger.debug(
             "SambaNova request failed (%s); retry %d of %d in %.2fs",
             error,
@@ -666,13 +678,25 @@ class ChatCompletionsClient:
     def _accept(self, response: httpx.Response) -> None:
         self.rate_limit = rate_limit_from_headers(response.headers)
 
+    def _pacer(self, body: dict[str, Any]) -> Pacer | None:
+        if not self.pacing:
+            return None
+        return pacer_for(self.base_url, self._api_key, body.get("model"))
+
     # -- sync -------------------------------------------------------------
 
-    def _with_retries(self, attempt_once: Callable[[], _T]) -> _T:
+    def _with_retries(
+        self, body: dict[str, Any], attempt_once: Callable[[Ticket], _T]
+    ) -> _T:
+        pacer = self._pacer(body)
         attempt = 0
         while True:
+            # The pacer's wait comes before the attempt and is no attempt
+            # itself; the ticket is released if the attempt gets no answer.
+            ticket = pacer.acquire() if pacer is not None else UNPACED
             try:
-                return attempt_once()
+                with ticket:
+                    return attempt_once(ticket)
             except FailedAttempt as failed:
                 error, headers = failed.error, failed.headers
             except SambaNovaError as failed:
@@ -692,28 +716,31 @@ class ChatCompletionsClient:
         finally:
             response.close()
 
-    def _send(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
+    def _send(
+        self, body: dict[str, Any], ticket: Ticket, *, stream: bool
+    ) -> httpx.Response:
         """Send once; return a 2xx response of the expected kind, still open."""
         client = self.sync_http()
         with translate_failures():
             response = client.send(self._request(client, body, stream), stream=True)
+        ticket.answered(rate_limit_from_headers(response.headers), response.status_code)
         if response.is_success and (not stream or is_event_stream(response)):
             return response
         content, unreadable = self._read(response)
         raise _error_answer(response, content, unreadable)
 
-    def _create_once(self, body: dict[str, Any]) -> dict[str, Any]:
-        response = self._send(body, stream=False)
+    def _create_once(self, body: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+        response = self._send(body, ticket, stream=False)
         content, _ = self._read(response)
         completion = completion_from_body(response, content)
         self._accept(response)
         return completion
 
     def _open_stream(
-        self, body: dict[str, Any]
+        self, body: dict[str, Any], ticket: Ticket
     ) -> tuple[httpx.Response, Iterator[dict[str, Any]], dict[str, Any] | None]:
         """Send the request and read up to the first chunk: the retryable part."""
-        response = self._send(body, stream=True)
+        response = self._send(body, ticket, stream=True)
         chunks = iter_chunks(response)
         try:
             with translate_failures(streaming=True, decoding=_CHUNK):
@@ -726,14 +753,16 @@ class ChatCompletionsClient:
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """Send a non-streaming request and return the decoded body."""
-        return self._with_retries(lambda: self._create_once(body))
+        return self._with_retries(body, lambda ticket: self._create_once(body, ticket))
 
     def stream(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Send a streaming request and yield each decoded chunk until ``[DONE]``.
 
         Closing the iterator closes the connection.
         """
-        response, chunks, first = self._with_retries(lambda: self._open_stream(body))
+        response, chunks, first = self._with_retries(
+            body, lambda ticket: self._open_stream(body, ticket)
+        )
         try:
             with translate_failures(streaming=True, decoding=_CHUNK):
                 if first is not None:
@@ -744,11 +773,16 @@ class ChatCompletionsClient:
 
     # -- async ------------------------------------------------------------
 
-    async def _awith_retries(self, attempt_once: Callable[[], Awaitable[_T]]) -> _T:
+    async def _awith_retries(
+        self, body: dict[str, Any], attempt_once: Callable[[Ticket], Awaitable[_T]]
+    ) -> _T:
+        pacer = self._pacer(body)
         attempt = 0
         while True:
+            ticket = await pacer.aacquire() if pacer is not None else UNPACED
             try:
-                return await attempt_once()
+                with ticket:
+                    return await attempt_once(ticket)
             except FailedAttempt as failed:
                 error, headers = failed.error, failed.headers
             except SambaNovaError as failed:
@@ -769,29 +803,34 @@ class ChatCompletionsClient:
         finally:
             await response.aclose()
 
-    async def _asend(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
+    async def _asend(
+        self, body: dict[str, Any], ticket: Ticket, *, stream: bool
+    ) -> httpx.Response:
         """Async twin of :meth:`_send`."""
         client = self.async_http()
         with translate_failures():
             request = self._request(client, body, stream)
             response = await client.send(request, stream=True)
+        ticket.answered(rate_limit_from_headers(response.headers), response.status_code)
         if response.is_success and (not stream or is_event_stream(response)):
             return response
         content, unreadable = await self._aread(response)
         raise _error_answer(response, content, unreadable)
 
-    async def _acreate_once(self, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self._asend(body, stream=False)
+    async def _acreate_once(
+        self, body: dict[str, Any], ticket: Ticket
+    ) -> dict[str, Any]:
+        response = await self._asend(body, ticket, stream=False)
         content, _ = await self._aread(response)
         completion = completion_from_body(response, content)
         self._accept(response)
         return completion
 
     async def _aopen_stream(
-        self, body: dict[str, Any]
+        self, body: dict[str, Any], ticket: Ticket
     ) -> tuple[httpx.Response, Any, dict[str, Any] | None]:
         """Async twin of :meth:`_open_stream`."""
-        response = await self._asend(body, stream=True)
+        response = await self._asend(body, ticket, stream=True)
         chunks = aiter_chunks(response)
         try:
             with translate_failures(streaming=True, decoding=_CHUNK):
@@ -804,12 +843,14 @@ class ChatCompletionsClient:
 
     async def acreate(self, body: dict[str, Any]) -> dict[str, Any]:
         """Async twin of :meth:`create`."""
-        return await self._awith_retries(lambda: self._acreate_once(body))
+        return await self._awith_retries(
+            body, lambda ticket: self._acreate_once(body, ticket)
+        )
 
     async def astream(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         """Async twin of :meth:`stream`; cancel or close it to close the connection."""
         response, chunks, first = await self._awith_retries(
-            lambda: self._aopen_stream(body)
+            body, lambda ticket: self._aopen_stream(body, ticket)
         )
         try:
             with translate_failures(streaming=True, decoding=_CHUNK):

@@ -427,6 +427,17 @@ class ChatSambaNova(BaseChatModel):
     max_retries: int = Field(default=2, ge=0)
     """Retries after a 408, 409, 429, 5xx or connection failure (0 disables)."""
 
+    rate_limit_pacing: bool = True
+    """Pace requests by the service's ``x-ratelimit-*-requests`` headers.
+
+    Every model in the process with the same base URL, key and model shares
+    one pacer: while the current window has no room, a call waits for its
+    reset instead of drawing a 429 (the wait does not use up a retry). A
+    burst from a cold start sends one request first and waits for its
+    headers. Answers without those headers are never slowed; an exhausted
+    daily quota still fails fast with ``QuotaExceededError``. ``False`` sends
+    at once, as before."""
+
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra body fields sent with every request (e.g. ``{"logit_bias": {...}}``).
 
@@ -728,6 +739,7 @@ class ChatSambaNova(BaseChatModel):
             http_async_client=self.http_async_client,
             pools=self._pools or SHARED,
             policy=self._retry_policy,
+            pacing=self.rate_limit_pacing,
         )
 
     def _build_request_body(
