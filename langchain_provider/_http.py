@@ -64,14 +64,15 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import SecretStr
 
-from langchain_provider._rate_limits import (
+from langchain_provider._retry import (
+    DEFAULT_POLICY,
     UNPACED,
     Pacer,
+    RetryPolicy,
     Ticket,
     pacer_for,
     rate_limit_from_headers,
 )
-from langchain_provider._retry import DEFAULT_POLICY, RetryPolicy
 from langchain_provider._sse import aiter_chunks, is_event_stream, iter_chunks
 from langchain_provider._version import USER_AGENT
 from langchain_provider.errors import (
@@ -591,7 +592,7 @@ class ChatCompletionsClient:
         policy: How long to wait between attempts, and the clock that waits
             (tests inject one that records instead of sleeping).
         pacing: Take a place from the process's pacer for this base URL, key
-            and model before each attempt (see ``_rate_limits.Pacer``); its
+            and model before each attempt (see ``_retry.Pacer``); its
             waits never use up a retry.
 
     What is retried and what an error means is ``DEFAULT_POLICY``'s verdict

@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk
@@ -260,3 +261,78 @@ def translate_content_chunk(chunk: AIMessageChunk) -> list[types.ContentBlock]:
 def register_sambanova_translator() -> None:
     """Register this module's translator for ``model_provider="sambanova"``."""
     register_translator(MODEL_PROVIDER, translate_content, translate_content_chunk)
+
+
+# -- serialization: credential headers are secrets ------------------------------
+
+_CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "api-key", "x-api-key"}
+)
+_CREDENTIAL_WORDS = ("key", "token", "secret", "password")
+
+
+def is_credential_header(name: str) -> bool:
+    """Whether a header (by name, any case) may carry a credential.
+
+    Args:
+        name: The header's name.
+    """
+    lowered = name.lower()
+    return lowered in _CREDENTIAL_HEADERS or any(
+        word in lowered for word in _CREDENTIAL_WORDS
+    )
+
+
+def header_secret_id(name: str) -> str:
+    """The secret id a credential header is serialized under.
+
+    Args:
+        name: The header's name, e.g. ``X-API-Key`` (-> ``SAMBANOVA_HEADER_X_API_KEY``).
+    """
+    return "SAMBANOVA_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+
+
+def header_secrets(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """The ``lc_secrets`` entry ``default_headers`` needs when it holds a credential.
+
+    Declared whole so that LangChain leaves the kwarg unescaped (its escaping
+    is by top-level name); ``with_header_secrets`` puts the references in.
+
+    Args:
+        headers: The model's ``default_headers``.
+    """
+    if any(map(is_credential_header, headers or {})):
+        return {"default_headers": "SAMBANOVA_DEFAULT_HEADERS"}
+    return {}
+
+
+def with_header_secrets(serialized: Any, headers: Mapping[str, str] | None) -> Any:
+    """``serialized`` with each credential header a secret reference.
+
+    Args:
+        serialized: What ``Serializable.to_json`` returned.
+        headers: The model's ``default_headers``.
+    """
+    kwargs = serialized.get("kwargs")
+    if isinstance(kwargs, dict) and "default_headers" in kwargs:
+        kwargs["default_headers"] = {
+            name: (
+                {"lc": 1, "type": "secret", "id": [header_secret_id(name)]}
+                if is_credential_header(name)
+                else value
+            )
+            for name, value in (headers or {}).items()
+        }
+    return serialized
+
+
+def masked_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` with each credential masked, as a ``SecretStr`` shows the key.
+
+    Args:
+        headers: The model's ``default_headers``.
+    """
+    return {
+        name: "**********" if is_credential_header(name) else value
+        for name, value in headers.items()
+    }

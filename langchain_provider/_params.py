@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.utils.utils import get_pydantic_field_names
+from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import AliasChoices
 
 MAX_STOP_SEQUENCES = 4
@@ -362,3 +362,78 @@ def field_names(cls: type[BaseChatModel]) -> frozenset[str]:
         if isinstance(alias, AliasChoices):
             names.update(choice for choice in alias.choices if isinstance(choice, str))
     return frozenset(names)
+
+
+LIVE_HOST = "api.sambanova.ai"
+
+
+def collect_model_kwargs(values: Any, names: AbstractSet[str]) -> Any:
+    """Move unknown constructor keywords into ``model_kwargs``, warning once each.
+
+    As ChatOpenAI does; a declared field inside ``model_kwargs`` is refused.
+
+    Args:
+        values: The constructor's keywords (or, on assignment, the instance's
+            ``__dict__``).
+        names: Every field name and alias the model accepts.
+    """
+    if not isinstance(values, dict):
+        return values
+    # On assignment pydantic passes the instance's __dict__, which also holds
+    # cached properties such as core's `_serialized`: underscored names are
+    # never body fields.
+    known = set(names) | {k for k in values if k.startswith("_")}
+    # A copy: the helper adds to model_kwargs in place, and the dict is the
+    # caller's. Checked first: the helper only warns about declared fields.
+    model_kwargs = dict(values.get("model_kwargs") or {})
+    check_model_kwargs(model_kwargs, names)
+    return _build_model_kwargs({**values, "model_kwargs": model_kwargs}, known)
+
+
+def default_body_fields(model: Any) -> dict[str, Any]:
+    """The body fields a model sends, apart from messages and tools.
+
+    Only what the user set: unset (None) parameters keep the server's default.
+
+    Args:
+        model: A ``ChatSambaNova``.
+    """
+    params: dict[str, Any] = {"model": model.model}
+    for name in SAMPLING_FIELDS:
+        value = getattr(model, name)
+        if value is not None:
+            params[name] = value
+    stop = normalize_stop(model.stop)
+    if stop:
+        params["stop"] = stop
+    for name, value in model.model_kwargs.items():
+        if value is not None:  # None means unset here too
+            params[name] = value
+    return params
+
+
+def check_settings(model: Any) -> None:
+    """The checks that span several of a model's settings.
+
+    Args:
+        model: A ``ChatSambaNova``.
+
+    Raises:
+        ValueError: For ``streaming=True`` with ``n > 1``, or no key (nor an
+            ``Authorization`` header) for the live service.
+    """
+    if model.streaming and (model.n or 1) > 1:
+        raise ValueError(
+            f"streaming=True cannot go with n={model.n}: a LangChain stream "
+            "is one message."
+        )
+    # An empty key (SAMBANOVA_API_KEY= in a .env file) is as missing as none.
+    has_key = bool(model.api_key and model.api_key.get_secret_value()) or any(
+        name.lower() == "authorization" for name in model.default_headers or {}
+    )
+    if not has_key and httpx.URL(model.base_url).host == LIVE_HOST:
+        raise ValueError(
+            "No SambaNova API key: pass api_key=... or set SAMBANOVA_API_KEY "
+            "(or point base_url / SAMBANOVA_BASE_URL at another server, such "
+            "as the bundled emulator)."
+        )

@@ -9,133 +9,45 @@ helpers, so a stream's aggregate equals the message ``invoke`` returns.
 
 Sections, in order:
 
-- shapes: a body is valid JSON here, but not necessarily the JSON the API
-  promises (``choices: [null]``, a string ``delta``, a tool-call ``index`` of
-  ``"first"``); the ``as_*`` helpers return a value of the promised shape
-  (``null`` counting as absent) or raise ``ResponseDecodeError`` naming the
-  field, never ``AttributeError``/``TypeError``.
 - usage and timing, from either naming the service uses (``prompt_tokens``,
   ``total_latency``, ... or the reference page's ``input_tokens_count``,
   ``model_execution_time``, ..., inside ``usage`` or at the top level).
 - ``<think>`` splitting: DeepSeek-R1's leading reasoning block ends at the
   FIRST ``</think>``; ``split_think_tags`` (whole messages) and
   ``ThinkSplitter`` (streams) are one rule.
-- tool calls: a call whose arguments are not a complete JSON object is never
-  runnable; ``invoke`` reports it as invalid, and a stream seals such
-  arguments so langchain-core's partial-JSON parser cannot complete them.
 - whole responses, then the stream assembler (a second choice, ``n > 1``, is
   refused rather than spliced into the first).
+
+Shape checks (``errors.as_*``) guard every field read here, and tool calls
+are read by ``_tools``.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
-    InvalidToolCall,
-    ToolCall,
-    ToolCallChunk,
 )
 from langchain_core.messages.ai import (
     InputTokenDetails,
     OutputTokenDetails,
     UsageMetadata,
 )
-from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.utils.json import parse_partial_json
 
-from langchain_provider.errors import ResponseDecodeError
-
-# -- shape checks --------------------------------------------------------------
-# Each takes a field's value and its name (``what``, for the error message).
-
-_EMPTY: Mapping[str, Any] = {}
-
-
-def _bad(what: str, value: Any, expected: str) -> ResponseDecodeError:
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return ResponseDecodeError(
-        f"The response is not what the API promises: {what} should be "
-        f"{expected}, got {shown}."
-    )
-
-
-def as_mapping(value: Any, what: str) -> Mapping[str, Any]:
-    """Return ``value`` as a JSON object; ``null`` is an empty one.
-
-    Raises:
-        ResponseDecodeError: For anything but an object or ``null``.
-    """
-    if isinstance(value, Mapping):
-        return value
-    if value is None:
-        return _EMPTY
-    raise _bad(what, value, "an object")
-
-
-def as_items(value: Any, what: str) -> list[Mapping[str, Any]]:
-    """Return ``value`` as a list of JSON objects; ``null`` is an empty list.
-
-    Raises:
-        ResponseDecodeError: For anything but a list of objects or ``null``.
-    """
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _bad(what, value, "a list")
-    for item in value:
-        if not isinstance(item, Mapping):
-            raise _bad(f"each entry of {what}", item, "an object")
-    return value
-
-
-def as_text(value: Any, what: str) -> str:
-    """Return ``value`` as a string; ``null`` is the empty string.
-
-    Raises:
-        ResponseDecodeError: For anything but a string or ``null``.
-    """
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    raise _bad(what, value, "a string")
-
-
-def as_optional_text(value: Any, what: str) -> str | None:
-    """Return ``value`` as a string or ``None`` (absent or ``null``).
-
-    Raises:
-        ResponseDecodeError: For anything but a string or ``null``.
-    """
-    if value is None or isinstance(value, str):
-        return value
-    raise _bad(what, value, "a string")
-
-
-def as_index(value: Any, what: str) -> int | None:
-    """Return ``value`` as a non-negative index (decimal strings accepted).
-
-    Raises:
-        ResponseDecodeError: For a non-numeric, negative or boolean index.
-    """
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and value.isdecimal():
-        return int(value)
-    raise _bad(what, value, "a non-negative integer")
-
+from langchain_provider._tools import StreamedToolCalls, parse_tool_calls
+from langchain_provider.errors import (
+    ResponseDecodeError,
+    as_index,
+    as_items,
+    as_mapping,
+    as_optional_text,
+    as_text,
+)
 
 # -- usage and timing ----------------------------------------------------------
 
@@ -407,231 +319,6 @@ class ThinkSplitter:
         return "", pending
 
 
-# -- tool calls ----------------------------------------------------------------
-
-# Candidate seals, shortest first; the first one langchain-core's partial-JSON
-# parser cannot turn into an object is used (a closer that does not match,
-# after closing an open string, after finishing an open escape).
-_SEALS = ("}", "]", '"}', '"]', '\\"}', '\\"]')
-_CUT_OFF = (
-    "Arguments are incomplete JSON (cut off, e.g. by max_tokens: finish reason "
-    "'length'); a seal was appended so that no partial call can run."
-)
-
-
-def arguments_text(arguments: Any) -> str:
-    """Tool-call arguments as the JSON text LangChain expects."""
-    # Older servers sent arguments as a JSON object rather than a string; the
-    # service also sends null for tools called without arguments.
-    if arguments is None:
-        return ""
-    if isinstance(arguments, str):
-        return arguments
-    return json.dumps(arguments, ensure_ascii=False)
-
-
-def _completable(arguments: str) -> bool:
-    """Whether langchain-core's partial-JSON parser makes an object of this."""
-    try:
-        return isinstance(parse_partial_json(arguments), dict)
-    except Exception:  # noqa: BLE001 - the parser re-raises the JSON error
-        return False
-
-
-def _complete_object(arguments: str) -> bool:
-    try:
-        return isinstance(json.loads(arguments), dict)
-    except ValueError:
-        return False
-
-
-def seal_for(arguments: str) -> str:
-    """The seal to append to these arguments ("" when they need none).
-
-    Args:
-        arguments: A call's whole argument text.
-
-    Returns:
-        ``""`` for empty arguments (a call without arguments), a complete JSON
-        object, or text the partial parser rejects anyway; otherwise the
-        shortest seal after which it rejects the text.
-    """
-    if not arguments or _complete_object(arguments) or not _completable(arguments):
-        return ""
-    for seal in _SEALS:
-        if not _completable(arguments + seal):
-            return seal
-    raise AssertionError(f"no seal stops the partial parser for {arguments!r}")
-
-
-def _function(raw: Mapping[str, Any]) -> tuple[str | None, str]:
-    function = as_mapping(raw.get("function"), "tool_calls[].function")
-    name = as_optional_text(function.get("name"), "tool_calls[].function.name")
-    return name, arguments_text(function.get("arguments"))
-
-
-def new_tool_call_id() -> str:
-    """A fresh tool-call id in the service's ``call_<hex>`` form.
-
-    Some deployments send tool calls without an ``id``; LangGraph and
-    ``create_agent`` pair each tool result with its call by id, and die on
-    ``None``, so such a call gets one of these.
-    """
-    return f"call_{uuid.uuid4().hex[:24]}"
-
-
-def parse_tool_calls(raw_calls: Any) -> tuple[list[ToolCall], list[InvalidToolCall]]:
-    """Parse a message's whole tool calls (non-streaming responses).
-
-    Args:
-        raw_calls: The message's ``tool_calls`` field.
-
-    Returns:
-        ``(tool_calls, invalid_tool_calls)``; arguments that are not a JSON
-        object make a call invalid, cut-off ones sealed (see module docstring);
-        a call sent without an id gets a `new_tool_call_id`.
-
-    Raises:
-        ResponseDecodeError: For ``tool_calls`` of the wrong shape.
-    """
-    valid: list[ToolCall] = []
-    invalid: list[InvalidToolCall] = []
-    for raw in as_items(raw_calls, "message.tool_calls"):
-        name, arguments = _function(raw)
-        call_id = as_optional_text(raw.get("id"), "tool_calls[].id")
-        call_id = call_id or new_tool_call_id()
-        try:
-            args = json.loads(arguments) if arguments.strip() else {}
-            problem = (
-                None if isinstance(args, dict) else "Arguments must be a JSON object."
-            )
-        except ValueError as exc:
-            problem = f"Arguments are not valid JSON: {exc}."
-        if problem is None:
-            valid.append(tool_call(name=name or "", args=args, id=call_id))
-            continue
-        seal = seal_for(arguments)
-        invalid.append(
-            invalid_tool_call(
-                name=name,
-                args=arguments + seal,
-                id=call_id,
-                error=_CUT_OFF if seal else problem,
-            )
-        )
-    return valid, invalid
-
-
-class StreamedToolCalls:
-    """One choice's streamed tool calls: indexes, fragments and seals.
-
-    Both streaming styles the service has used arrive here: OpenAI-style
-    fragments (an ``index``, then argument pieces under it) and whole calls in
-    one delta, sometimes without an ``index``.
-    """
-
-    __slots__ = (
-        "_aliases",
-        "_arguments",
-        "_ids",
-        "_keys",
-        "_last_key",
-        "_made_ids",
-        "_next_index",
-    )
-
-    def __init__(self) -> None:
-        self._next_index = 0
-        # Index -> the id made up for a call that arrived without one; it goes
-        # on the call's first chunk only, as a server id would, so that the
-        # chunks merge into one call with one id.
-        self._made_ids: dict[int, str] = {}
-        # Calls without an index, by id (or a made-up key), and their index.
-        self._keys: dict[str, int] = {}
-        self._last_key: str | None = None
-        # Server index -> the index its current call got; index -> call id.
-        self._aliases: dict[int, int] = {}
-        self._ids: dict[int, str] = {}
-        self._arguments: dict[int, list[str]] = {}
-
-    def chunks(self, raw_calls: Any) -> list[ToolCallChunk]:
-        """Convert one delta's ``tool_calls`` to LangChain tool-call chunks.
-
-        Raises:
-            ResponseDecodeError: For ``tool_calls`` of the wrong shape or an
-                ``index`` that is not a number.
-        """
-        chunks = []
-        for position, raw in enumerate(as_items(raw_calls, "delta.tool_calls")):
-            name, arguments = _function(raw)
-            call_id = as_optional_text(raw.get("id"), "tool_calls[].id")
-            index = self._index(raw, call_id, name, position)
-            if index not in self._arguments:  # the call's first chunk
-                if not call_id:
-                    call_id = self._made_ids[index] = new_tool_call_id()
-            elif index in self._made_ids:
-                call_id = None  # a late server id would be glued onto ours
-            self._arguments.setdefault(index, []).append(arguments)
-            chunks.append(
-                tool_call_chunk(name=name, args=arguments, id=call_id, index=index)
-            )
-        return chunks
-
-    def _index(
-        self,
-        raw: Mapping[str, Any],
-        call_id: str | None,
-        name: str | None,
-        position: int,
-    ) -> int:
-        index = as_index(raw.get("index"), "tool_calls[].index")
-        if index is not None:
-            return self._indexed(index, call_id)
-        # Whole calls without an index: each new id is a new call. Without an
-        # id either, a delta naming a function starts a new call and one
-        # without a name continues the last: keying by position alone merged
-        # separate deltas' calls into one ("ab" with both argument objects).
-        if call_id:
-            key = call_id
-        elif name or self._last_key is None:
-            key = f"anonymous-{self._next_index}-{position}"
-        else:
-            key = self._last_key
-        self._last_key = key
-        if key not in self._keys:
-            self._keys[key] = self._next_index
-            self._next_index += 1
-        return self._keys[key]
-
-    def _indexed(self, index: int, call_id: str | None) -> int:
-        # Some servers number each delta's calls from 0: an index that comes
-        # back with another id is a new call, given the next free index, so
-        # that each call's fragments (and its seal) have an index of their own.
-        current = self._aliases.get(index, index)
-        if call_id:
-            known = self._ids.get(current)
-            if known and call_id != known:
-                current = self._next_index
-            self._ids[current] = call_id  # the new call's id, for the next reuse
-        self._aliases[index] = current
-        self._next_index = max(self._next_index, current + 1)
-        return current
-
-    def seals(self) -> list[ToolCallChunk]:
-        """At the end of the answer, seal every call whose arguments were cut off.
-
-        Returns:
-            One chunk per call that needs a seal, under the call's index.
-        """
-        chunks = []
-        for index, fragments in self._arguments.items():
-            seal = seal_for("".join(fragments))
-            if seal:
-                chunks.append(tool_call_chunk(args=seal, index=index))
-        self._arguments = {}
-        return chunks
-
-
 # -- whole responses -----------------------------------------------------------
 
 MODEL_PROVIDER = "sambanova"
@@ -884,21 +571,42 @@ def _multiple_choices(index: Any) -> ResponseDecodeError:
 class StreamAssembler:
     """One stream's chunks to ``ChatGenerationChunk``s (see module docstring)."""
 
-    __slots__ = ("_choice", "_identity_pending", "_usage", "_produced")
+    __slots__ = (
+        "_choice",
+        "_identity_pending",
+        "_usage",
+        "_produced",
+        "_rate_limit_pending",
+        "_v1",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, *, v1: bool = False) -> None:
+        """Start a stream.
+
+        Args:
+            v1: Whether the model's ``output_version`` is ``"v1"``:
+                langchain-core then converts each chunk on its own, so every
+                chunk names the provider (its blocks come from our translator).
+        """
         self._choice = ChoiceAssembler()
+        self._v1 = v1
+        self._rate_limit_pending = True
         # (wire name, metadata key) still to report; None before the first chunk.
         self._identity_pending: tuple[tuple[str, str], ...] | None = None
         self._usage: Mapping[str, Any] | None = None
         self._produced = False
 
-    def feed(self, chunk: Mapping[str, Any]) -> ChatGenerationChunk | None:
+    def feed(
+        self, chunk: Mapping[str, Any], rate_limit: dict[str, Any] | None = None
+    ) -> ChatGenerationChunk | None:
         """Convert one decoded stream chunk.
 
         Args:
             chunk: The decoded ``data:`` payload of one SSE event. Error
                 payloads never get here: ``_sse`` raises on them.
+            rate_limit: The response's rate-limit headers (normalized); they
+                go on the first chunk handed over, so the aggregate has them
+                once.
 
         Returns:
             The generation chunk, or ``None`` when the chunk carries nothing
@@ -922,6 +630,11 @@ class StreamAssembler:
             chunk_id = as_optional_text(chunk_id, "id")
         fields: dict[str, Any] = {"id": chunk_id}
         metadata: dict[str, Any] = {}
+        if rate_limit is not None and self._rate_limit_pending:
+            metadata["rate_limit"] = rate_limit
+            self._rate_limit_pending = False
+        if self._v1:
+            metadata["model_provider"] = MODEL_PROVIDER
         info = None
         if type(choices) is not list or len(choices) != 1:
             choices = as_items(choices, "choices")
@@ -1001,20 +714,3 @@ def with_rate_limit(
         for generation in result.generations:
             generation.message.response_metadata["rate_limit"] = rate_limit
     return result
-
-
-def annotate_chunk(
-    chunk: ChatGenerationChunk, rate_limit: dict[str, Any] | None, *, v1: bool
-) -> None:
-    """Add what the stream knows beyond the chunk's own data, shared by both twins.
-
-    The response's rate-limit headers go on the first chunk handed over (once
-    per stream, so the aggregate has them once), and under
-    ``output_version="v1"`` every chunk names its provider.
-    """
-    if rate_limit is not None:
-        chunk.message.response_metadata["rate_limit"] = rate_limit
-    if v1:
-        # langchain-core converts each v1 chunk on its own: name the provider
-        # on every one, so its blocks come from our translator.
-        chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER

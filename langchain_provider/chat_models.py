@@ -11,10 +11,8 @@ the module path. ``docs/architecture.md`` draws the whole flow.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 from langchain_core.callbacks import (
@@ -28,7 +26,6 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
-from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import (
     AliasChoices,
     ConfigDict,
@@ -51,14 +48,23 @@ from langchain_provider._http import (
     normalize_api_key,
     resolve_timeout,
 )
-from langchain_provider._params import (  # noqa: F401 - DEFAULT_BASE_URL is public
+from langchain_provider._langchain import (
+    header_secrets,
+    masked_headers,
+    with_header_secrets,
+)
+from langchain_provider._params import (  # noqa: F401 - public names
     DEFAULT_BASE_URL,
+    LIVE_HOST,
     SAMPLING_FIELDS,
     base_url_from_env,
     check_base_url,
     check_model_kwargs,
     check_parameter,
     check_request,
+    check_settings,
+    collect_model_kwargs,
+    default_body_fields,
     field_names,
     normalize_stop,
     validate_max_retries,
@@ -72,19 +78,14 @@ from langchain_provider._profiles import (
 )
 from langchain_provider._request import (
     ReasoningInHistory,
-    StructuredOutputMethod,
     ToolResultMedia,
     build_request_body,
-    build_structured_output,
     checked_policy,
     convert_messages,
-    convert_tool_choice,
-    format_tools,
-    tool_names,
+    left_out_warner,
 )
 from langchain_provider._response import (
     StreamAssembler,
-    annotate_chunk,
     chat_result_from_response,
     combine_token_usage,
     with_rate_limit,
@@ -95,38 +96,17 @@ from langchain_provider._token_count import (
     estimate_text_tokens,
     template_cost,
 )
+from langchain_provider._tools import (
+    StructuredOutputMethod,
+    build_structured_output,
+    convert_tool_choice,
+    format_tools,
+    tool_names,
+)
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
-LIVE_HOST = "api.sambanova.ai"
 
 logger = logging.getLogger(__name__)
-
-_CREDENTIAL_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "api-key", "x-api-key"}
-)
-_CREDENTIAL_WORDS = ("key", "token", "secret", "password")
-
-
-def is_credential_header(name: str) -> bool:
-    """Whether a header (by name, any case) may carry a credential.
-
-    Args:
-        name: The header's name.
-    """
-    lowered = name.lower()
-    return lowered in _CREDENTIAL_HEADERS or any(
-        word in lowered for word in _CREDENTIAL_WORDS
-    )
-
-
-def header_secret_id(name: str) -> str:
-    """The secret id a credential header is serialized under.
-
-    Args:
-        name: The header's name, e.g. ``X-API-Key`` (-> ``SAMBANOVA_HEADER_X_API_KEY``).
-    """
-    return "SAMBANOVA_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
-
 
 # Per-call options that configure the client or the stream: never body fields.
 _CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
@@ -136,9 +116,8 @@ class ChatSambaNova(BaseChatModel):
     r"""SambaNova Cloud chat models (Llama, DeepSeek, gpt-oss, Qwen, MiniMax, ...).
 
     Setup:
-        Install the ``langchain-sambanova-cloud`` distribution (import name
-        ``langchain_provider``) from a checkout of its repository, and set
-        your key::
+        Install ``langchain-sambanova-cloud`` (import name
+        ``langchain_provider``) from a checkout, and set your key::
 
             pip install -e .
             export SAMBANOVA_API_KEY="your-key"
@@ -182,9 +161,7 @@ class ChatSambaNova(BaseChatModel):
         .. code-block:: python
 
             # Example output
-            AIMessage(content="J'adore la programmation.", id="003de5ed-...",
-                      response_metadata={"model_name": "Meta-Llama-3.3-70B-Instruct",
-                                         "finish_reason": "stop", ...})
+            AIMessage(content="J'adore la programmation.", id="003de5ed-...", ...)
 
     Stream:
         .. code-block:: python
@@ -241,20 +218,14 @@ class ChatSambaNova(BaseChatModel):
                 {"type": "text", "text": "Describe this image."},
                 {"type": "image", "base64": b64_png, "mime_type": "image/png"},
             ]}])
-            # Only base64 images are accepted by the service: http(s) URLs
-            # raise ValueError before anything is sent.
+            # Base64 only: http(s) URLs raise ValueError before sending.
 
     Reasoning:
         gpt-oss ``reasoning`` deltas and DeepSeek-R1 ``<think>...</think>``
-        blocks land in ``additional_kwargs["reasoning_content"]`` (and in
-        ``message.content_blocks`` as reasoning blocks), never in the answer.
-        Assistant turns that made tool calls send it back in the request's
-        ``reasoning`` field (``reasoning_in_history``).
-
-    Token counting:
-        ``get_num_tokens`` and ``get_num_tokens_from_messages`` estimate
-        offline, with no tokenizer download (see their docstrings for how
-        close they are), so ``trim_messages(token_counter=llm)`` works.
+        blocks land in ``additional_kwargs["reasoning_content"]``, never in
+        the answer; turns that made tool calls send it back
+        (``reasoning_in_history``). Token counts are estimated offline
+        (``get_num_tokens_from_messages``), so ``trim_messages`` works.
 
     Token usage:
         .. code-block:: python
@@ -280,12 +251,9 @@ class ChatSambaNova(BaseChatModel):
         namings it used; the aggregate of a stream carries the same.
 
     Model catalog:
-        .. code-block:: python
-
-            llm.list_models()  # or: await llm.alist_models()
-            # [ModelInfo(id="DeepSeek-V3.2", context_length=32768,
-            #            max_completion_tokens=7168, price_per_input_token=4.5e-06,
-            #            price_per_output_token=1e-05, owned_by=...), ...]
+        ``llm.list_models()`` (or ``await llm.alist_models()``) returns a
+        ``ModelInfo`` per served model: id, context length, output limit,
+        prices.
 
     Errors:
         Server failures raise the typed errors of ``langchain_provider.errors``
@@ -493,19 +461,8 @@ class ChatSambaNova(BaseChatModel):
     @model_validator(mode="before")
     @classmethod
     def _build_extra(cls, values: Any) -> Any:
-        # Unknown keywords go to model_kwargs with a warning naming them, as
-        # ChatOpenAI does; a declared field inside model_kwargs is refused.
-        if not isinstance(values, dict):
-            return values
-        # On assignment (validate_assignment) pydantic passes the instance's
-        # __dict__, which also holds cached properties such as core's
-        # `_serialized`: underscored names are never body fields.
-        names = set(field_names(cls)) | {k for k in values if k.startswith("_")}
-        # A copy: the helper adds to model_kwargs in place, and the dict is the
-        # caller's. Checked first: the helper only warns about declared fields.
-        model_kwargs = dict(values.get("model_kwargs") or {})
-        check_model_kwargs(model_kwargs, field_names(cls))
-        return _build_model_kwargs({**values, "model_kwargs": model_kwargs}, names)
+        # Unknown keywords go to model_kwargs with a warning naming them.
+        return collect_model_kwargs(values, field_names(cls))
 
     @field_validator(*SAMPLING_FIELDS, "stop", mode="before")
     @classmethod
@@ -522,16 +479,11 @@ class ChatSambaNova(BaseChatModel):
 
     @field_validator("api_key", mode="before")
     @classmethod
-    def _read_missing_key_from_env(cls, value: Any) -> Any:
+    def _normalize_api_key(cls, value: Any) -> SecretStr | None:
         # `load(dumpd(llm), ...)` passes api_key=None (the key is never
         # serialized): read it from SAMBANOVA_API_KEY then, as when not given.
         if value is None:
-            return secret_from_env("SAMBANOVA_API_KEY", default=None)()
-        return value
-
-    @field_validator("api_key", mode="after")
-    @classmethod
-    def _normalize_api_key(cls, value: SecretStr | None) -> SecretStr | None:
+            value = secret_from_env("SAMBANOVA_API_KEY", default=None)()
         return normalize_api_key(value)
 
     @field_validator("default_headers", mode="after")
@@ -544,31 +496,15 @@ class ChatSambaNova(BaseChatModel):
     def _validate_settings(self) -> Self:
         # With validate_assignment this also runs after each assignment.
         check_request(self._default_params, stream=False)
-        if self.streaming and (self.n or 1) > 1:
-            raise ValueError(
-                f"streaming=True cannot go with n={self.n}: a LangChain stream "
-                "is one message."
-            )
-        # An empty key (SAMBANOVA_API_KEY= in a .env file) is as missing as none.
-        has_key = bool(self.api_key and self.api_key.get_secret_value()) or any(
-            name.lower() == "authorization" for name in self.default_headers or {}
-        )
-        if not has_key and urlparse(self.base_url).hostname == LIVE_HOST:
-            raise ValueError(
-                "No SambaNova API key: pass api_key=... or set SAMBANOVA_API_KEY "
-                "(or point base_url / SAMBANOVA_BASE_URL at another server, such "
-                "as the bundled emulator)."
-            )
+        check_settings(self)
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Validate an assignment to one of this class's fields like an argument.
 
-        ``llm.temperature = 7`` raises as the constructor would. pydantic's
-        ``validate_assignment`` would do the same for every field, including
-        langchain-core's own assignments while it initializes a model, each
-        re-running all of core's model validators: construction took 3x as
-        long. So only the fields ChatSambaNova declares are validated.
+        ``llm.temperature = 7`` raises as the constructor would. Only the
+        fields declared here: pydantic's ``validate_assignment`` would re-run
+        core's validators on each of core's own assignments (3x slower init).
         """
         if name in _OWN_FIELDS:
             self.__pydantic_validator__.validate_assignment(self, name, value)
@@ -591,18 +527,7 @@ class ChatSambaNova(BaseChatModel):
     @property
     def _default_params(self) -> dict[str, Any]:
         """The body fields this instance sends, apart from messages and tools."""
-        params: dict[str, Any] = {"model": self.model}
-        for name in SAMPLING_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                params[name] = value
-        stop = normalize_stop(self.stop)
-        if stop:
-            params["stop"] = stop
-        for name, value in self.model_kwargs.items():
-            if value is not None:  # None means unset here too
-                params[name] = value
-        return params
+        return default_body_fields(self)
 
     # -- LangChain metadata ------------------------------------------------
 
@@ -623,42 +548,22 @@ class ChatSambaNova(BaseChatModel):
 
         Besides ``api_key``, ``default_headers`` when it holds a credential
         (``Authorization``, ``api-key``, ``x-api-key``, any name with ``key``,
-        ``token`` or ``secret``): ``to_json`` then puts a secret reference,
-        ``SAMBANOVA_HEADER_<NAME>`` (e.g. ``SAMBANOVA_HEADER_X_API_KEY``), in
-        place of each such header, so ``dumpd``/``dumps`` and what tracers
-        record never carry it; ``load(..., secrets_map=...)`` (or the
-        environment) fills it back in. Other headers stay as they are.
+        ``token`` or ``secret``): each such header is serialized as a secret
+        reference ``SAMBANOVA_HEADER_<NAME>``, so ``dumpd``/``dumps`` and what
+        tracers record never carry it; ``load(..., secrets_map=...)`` (or the
+        environment) fills it back in.
         """
-        secrets = {"api_key": "SAMBANOVA_API_KEY"}
-        if any(map(is_credential_header, self.default_headers or {})):
-            # Declared whole so that LangChain leaves the kwarg unescaped (its
-            # escaping is by top-level name); to_json puts the references in.
-            secrets["default_headers"] = "SAMBANOVA_DEFAULT_HEADERS"
-        return secrets
+        return {"api_key": "SAMBANOVA_API_KEY", **header_secrets(self.default_headers)}
 
     def to_json(self) -> Any:
         """LangChain's serialized form, with each credential header a secret."""
-        serialized = super().to_json()
-        kwargs = serialized.get("kwargs")
-        if isinstance(kwargs, dict) and "default_headers" in kwargs:
-            kwargs["default_headers"] = {
-                name: (
-                    {"lc": 1, "type": "secret", "id": [header_secret_id(name)]}
-                    if is_credential_header(name)
-                    else value
-                )
-                for name, value in (self.default_headers or {}).items()
-            }
-        return serialized
+        return with_header_secrets(super().to_json(), self.default_headers)
 
     def __repr_args__(self) -> Any:
         """Pydantic's repr fields, with credential headers masked like the key."""
         for name, value in super().__repr_args__():
             if name == "default_headers" and value:
-                value = {
-                    header: "**********" if is_credential_header(header) else text
-                    for header, text in value.items()
-                }
+                value = masked_headers(value)
             yield name, value
 
     @classmethod
@@ -760,24 +665,10 @@ class ChatSambaNova(BaseChatModel):
         """
         # Per call too: a client option, never a body field.
         policy = checked_policy(
-            _or_default(
-                kwargs.pop("reasoning_in_history", None), self.reasoning_in_history
-            )
+            kwargs.pop("reasoning_in_history", None) or self.reasoning_in_history
         )
         model = kwargs.get("model") or self.model
         profile = profile_for(model)
-
-        def warn_left_out(left_out: list[str]) -> None:
-            new = sorted(set(left_out) - self._left_out_warned)
-            if new:
-                self._left_out_warned.update(new)
-                logger.warning(
-                    "%s: left out of the tool results sent (the service takes "
-                    "images only in user messages, and no files): %s. Set "
-                    "tool_result_media='refuse' to raise instead.",
-                    model,
-                    "; ".join(new),
-                )
 
         return build_request_body(
             self._default_params,
@@ -789,7 +680,7 @@ class ChatSambaNova(BaseChatModel):
             reasoning_in_history=policy,
             tool_result_media=self.tool_result_media,
             takes_images=None if profile is None else profile.get("image_inputs"),
-            on_left_out=warn_left_out,
+            on_left_out=left_out_warner(model, self._left_out_warned),
         )
 
     # -- generation ------------------------------------------------------------
@@ -854,15 +745,12 @@ class ChatSambaNova(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         client, body = self._prepare_call(messages, stop, kwargs, stream=True)
-        assembler = StreamAssembler()
-        v1 = self.output_version == "v1"
+        assembler = StreamAssembler(v1=self.output_version == "v1")
         chunks = client.stream(body)
         try:
             for raw in chunks:
-                chunk = assembler.feed(raw)
+                chunk = assembler.feed(raw, client.rate_limit)
                 if chunk is not None:
-                    annotate_chunk(chunk, client.rate_limit, v1=v1)
-                    client.rate_limit = None  # once per stream: the first chunk
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -882,15 +770,12 @@ class ChatSambaNova(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         client, body = self._prepare_call(messages, stop, kwargs, stream=True)
-        assembler = StreamAssembler()
-        v1 = self.output_version == "v1"
+        assembler = StreamAssembler(v1=self.output_version == "v1")
         chunks = client.astream(body)
         try:
             async for raw in chunks:
-                chunk = assembler.feed(raw)
+                chunk = assembler.feed(raw, client.rate_limit)
                 if chunk is not None:
-                    annotate_chunk(chunk, client.rate_limit, v1=v1)
-                    client.rate_limit = None  # once per stream: the first chunk
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -1011,19 +896,14 @@ class ChatSambaNova(BaseChatModel):
         """Estimate the prompt tokens of a conversation, offline.
 
         Counts what a request would send: each message's text, images (256
-        tokens each), echoed tool calls, reasoning sent back
-        (``reasoning_in_history``), the bound tools' schemas, and the model
-        family's chat-template overhead (role markers per message, and the
-        preamble gpt-oss's template adds). It matches the service's
-        ``usage.prompt_tokens`` on the live prompts whose counts are known
-        (which calibrated the template overheads), and the emulator's counts
-        to 4% on average (19% at worst); expect about 10% off in general and
-        keep a margin where a hard context limit matters.
+        tokens each), echoed tool calls, reasoning sent back, the bound
+        tools' schemas and the model family's chat-template overhead. Expect
+        about 10% off (``docs/agents.md`` says how it was measured); keep a
+        margin where a hard context limit matters.
 
         Args:
             messages: The conversation.
-            tools: Tools as ``bind_tools`` takes them (pydantic classes,
-                functions, ``BaseTool``s, dicts).
+            tools: Tools as ``bind_tools`` takes them.
 
         Returns:
             The estimated ``usage.prompt_tokens`` of the request.
@@ -1043,52 +923,30 @@ class ChatSambaNova(BaseChatModel):
             api_messages, api_tools, template_cost(self.model), self._count_text
         )
 
-    # -- the model catalog -----------------------------------------------------
+    # -- the model catalog and the connection lifecycle ------------------------
 
     def list_models(self) -> list[ModelInfo]:
         """List the models the service offers (``GET {base_url}/models``).
 
-        It goes through this model's own HTTP client (its pools, headers and
-        timeout), so a catalog request is configured like a chat request.
+        Sent like a chat request: this model's pools, headers and timeout.
 
         Returns:
             One `ModelInfo` per model: id, context length, most completion
-            tokens, and price per input and output token when the service
-            gives them.
+            tokens, and prices when the service gives them.
 
         Raises:
-            SambaNovaError: The package's typed error for a failed request or
-                an unreadable answer.
+            SambaNovaError: For a failed request or an unreadable answer.
         """
-        return list_models(
-            self.client.sync_http(),
-            self.base_url,
-            self._catalog_headers(),
-            resolve_timeout(self.timeout, stream=False),
-        )
+        return list_models(self.client.sync_http(), *self._catalog_request())
 
     async def alist_models(self) -> list[ModelInfo]:
-        """Async `list_models`.
+        """Async `list_models`."""
+        return await alist_models(self.client.async_http(), *self._catalog_request())
 
-        Returns:
-            One `ModelInfo` per model the service offers.
-
-        Raises:
-            SambaNovaError: The package's typed error for a failed request or
-                an unreadable answer.
-        """
-        return await alist_models(
-            self.client.async_http(),
-            self.base_url,
-            self._catalog_headers(),
-            resolve_timeout(self.timeout, stream=False),
-        )
-
-    def _catalog_headers(self) -> dict[str, str]:
-        api_key = normalize_api_key(self.api_key)
-        return build_headers(api_key, self.default_headers, stream=False)
-
-    # -- connection lifecycle: close, aclose, with -----------------------------
+    def _catalog_request(self) -> tuple[str, dict[str, str], Any]:
+        key = normalize_api_key(self.api_key)
+        headers = build_headers(key, self.default_headers, stream=False)
+        return self.base_url, headers, resolve_timeout(self.timeout, stream=False)
 
     def __enter__(self) -> Self:
         """Give this model its own connection pools until ``close``.
@@ -1103,11 +961,7 @@ class ChatSambaNova(BaseChatModel):
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        """Close the pools ``__enter__`` opened, async connections included.
-
-        Inside a running event loop (``with`` around ``await llm.ainvoke``),
-        that loop's connections are closed by a task scheduled on it.
-        """
+        """Close the pools ``__enter__`` opened, async connections included."""
         self.close()
 
     async def __aenter__(self) -> Self:
@@ -1121,10 +975,10 @@ class ChatSambaNova(BaseChatModel):
     def close(self) -> None:
         """Close the connections (sync and async) this model owns, opened by ``with``.
 
-        The shared pools are left open for other models (they close at exit,
-        and per event loop when the loop closes), as are clients passed in as
-        ``http_client``/``http_async_client``. After ``close`` the model still
-        works, on the shared pools.
+        Inside a running event loop, that loop's connections are closed by a
+        task scheduled on it. The shared pools stay open for other models
+        (they close at exit, and per loop when the loop closes), as do your
+        own clients. After ``close`` the model still works, on shared pools.
         """
         pools, self._pools = self._pools, None
         if pools is not None:
@@ -1140,8 +994,3 @@ class ChatSambaNova(BaseChatModel):
 _OWN_FIELDS = frozenset(ChatSambaNova.model_fields) - frozenset(
     BaseChatModel.model_fields
 )
-
-
-def _or_default(value: Any, default: Any) -> Any:
-    """A per-call value, where None means "the model's setting"."""
-    return default if value is None else value

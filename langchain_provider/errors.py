@@ -37,6 +37,13 @@ whether it came as a 429 or as ``{"error": {"code": "rate_limit_exceeded"}}``
 mid-stream). Failures of httpx and of decoding are translated by
 ``_http.translate_failures``, the one seam around every transport call.
 
+Shape checks: a body is valid JSON by the time it is read, but not
+necessarily the JSON the API promises (``choices: [null]``, a string
+``delta``, a tool-call ``index`` of ``"first"``); the ``as_*`` helpers return
+a value of the promised shape (``null`` counting as absent) or raise
+``ResponseDecodeError`` naming the field, never ``AttributeError`` or
+``TypeError``, which ``except ModelError`` would miss.
+
 Messages are cut to about 2 KB (and marked as cut); the whole body the server
 sent stays on ``error.body``.
 
@@ -64,8 +71,12 @@ from langchain_core.exceptions import (
     ModelTimeoutError,
 )
 
-from langchain_provider._rate_limits import rate_limit_from_headers
-from langchain_provider._retry import DEFAULT_POLICY, RetryPolicy, quota_reset_seconds
+from langchain_provider._retry import (
+    DEFAULT_POLICY,
+    RetryPolicy,
+    quota_reset_seconds,
+    rate_limit_from_headers,
+)
 
 # -- the exception tree --------------------------------------------------------
 
@@ -97,7 +108,7 @@ class SambaNovaError(ModelError):
         request_id: The server's request id, useful when reporting a problem.
         body: The whole error body or event the server sent, uncut, if any.
         rate_limit: The normalized rate-limit headers of the response, if sent
-            (see ``_rate_limits``).
+            (see ``_retry``).
     """
 
     typical_status: int | None = None
@@ -616,3 +627,87 @@ def _redirect_error(
         request_id=request_id,
         retryable=False,
     )
+
+
+# -- shape checks --------------------------------------------------------------
+# Each takes a field's value and its name (``what``, for the error message).
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+def _bad(what: str, value: Any, expected: str) -> ResponseDecodeError:
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return ResponseDecodeError(
+        f"The response is not what the API promises: {what} should be "
+        f"{expected}, got {shown}."
+    )
+
+
+def as_mapping(value: Any, what: str) -> Mapping[str, Any]:
+    """Return ``value`` as a JSON object; ``null`` is an empty one.
+
+    Raises:
+        ResponseDecodeError: For anything but an object or ``null``.
+    """
+    if isinstance(value, Mapping):
+        return value
+    if value is None:
+        return _EMPTY
+    raise _bad(what, value, "an object")
+
+
+def as_items(value: Any, what: str) -> list[Mapping[str, Any]]:
+    """Return ``value`` as a list of JSON objects; ``null`` is an empty list.
+
+    Raises:
+        ResponseDecodeError: For anything but a list of objects or ``null``.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _bad(what, value, "a list")
+    for item in value:
+        if not isinstance(item, Mapping):
+            raise _bad(f"each entry of {what}", item, "an object")
+    return value
+
+
+def as_text(value: Any, what: str) -> str:
+    """Return ``value`` as a string; ``null`` is the empty string.
+
+    Raises:
+        ResponseDecodeError: For anything but a string or ``null``.
+    """
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    raise _bad(what, value, "a string")
+
+
+def as_optional_text(value: Any, what: str) -> str | None:
+    """Return ``value`` as a string or ``None`` (absent or ``null``).
+
+    Raises:
+        ResponseDecodeError: For anything but a string or ``null``.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    raise _bad(what, value, "a string")
+
+
+def as_index(value: Any, what: str) -> int | None:
+    """Return ``value`` as a non-negative index (decimal strings accepted).
+
+    Raises:
+        ResponseDecodeError: For a non-numeric, negative or boolean index.
+    """
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isdecimal():
+        return int(value)
+    raise _bad(what, value, "a non-negative integer")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from langchain_provider.chat_models import DEFAULT_BASE_URL
+from langchain_provider._params import DEFAULT_BASE_URL
 
 LIVE = bool(os.environ.get("SAMBANOVA_API_KEY"))
 """Whether the tests run against the live service (a key is set)."""

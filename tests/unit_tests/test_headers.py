@@ -7,11 +7,11 @@ from pydantic import SecretStr
 
 from langchain_provider import ChatSambaNova
 from langchain_provider._http import (
-    USER_AGENT,
     build_headers,
     check_default_headers,
     normalize_api_key,
 )
+from langchain_provider._version import USER_AGENT
 from unit_tests.conftest import make_model, sse_reply, text_chunks
 
 KEY = "sk-unit-0f9e8d7c"

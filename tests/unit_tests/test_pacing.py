@@ -15,8 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._rate_limits import Pacer, Ticket, pacer_for
-from langchain_provider._retry import RetryPolicy
+from langchain_provider._retry import Pacer, RetryPolicy, Ticket, pacer_for
 
 from .conftest import completion
 
@@ -218,7 +217,7 @@ def test_the_registry_shares_one_pacer_per_target_and_hides_the_key():
     assert pacer_for("http://h/v1", "sk-other", "m") is not one
     assert pacer_for("http://h/v1", "sk-secret", "other-model") is not one
     assert "sk-secret" not in repr(one)
-    from langchain_provider import _rate_limits
+    from langchain_provider import _retry as _rate_limits
 
     assert not any("sk-secret" in str(key) for key in _rate_limits._pacers)
 

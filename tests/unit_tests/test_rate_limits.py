@@ -1,4 +1,4 @@
-"""Rate-limit headers, normalized (``_rate_limits``); over HTTP in test_client."""
+"""Rate-limit headers, normalized (``_retry``); over HTTP in test_client."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from langchain_provider._rate_limits import parse_reset, rate_limit_from_headers
+from langchain_provider._retry import parse_reset, rate_limit_from_headers
 
 NOW = 1_800_000_000.0
 
