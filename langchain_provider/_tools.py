@@ -492,7 +492,7 @@ def _complete_object(arguments: str) -> bool:
         return False
 
 
-def seal_for(arguments: str) -> str:
+def cut_off_seal(arguments: str) -> str:
     """The seal to append to these arguments ("" when they need none).
 
     Args:
@@ -557,7 +557,7 @@ def parse_tool_calls(raw_calls: Any) -> tuple[list[ToolCall], list[InvalidToolCa
         if problem is None:
             valid.append(tool_call(name=name or "", args=args, id=call_id))
             continue
-        seal = seal_for(arguments)
+        seal = cut_off_seal(arguments)
         invalid.append(
             invalid_tool_call(
                 name=name,
@@ -672,7 +672,7 @@ class StreamedToolCalls:
         """
         chunks = []
         for index, fragments in self._arguments.items():
-            seal = seal_for("".join(fragments))
+            seal = cut_off_seal("".join(fragments))
             if seal:
                 chunks.append(tool_call_chunk(args=seal, index=index))
         self._arguments = {}

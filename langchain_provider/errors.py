@@ -164,9 +164,9 @@ class SambaNovaError(ModelError):
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructor arguments need explicit pickling support so
         # errors survive multiprocessing and LangGraph checkpoints.
-        return (_rebuild_error, (type(self), self.message, self._fields()))
+        return (_rebuild_error, (type(self), self.message, self._pickled_fields()))
 
-    def _fields(self) -> dict[str, Any]:
+    def _pickled_fields(self) -> dict[str, Any]:
         return {
             "status_code": self.status_code,
             "code": self.code,
@@ -250,8 +250,8 @@ class QuotaExceededError(RateLimitError):
         fields["retryable"] = False
         super().__init__(message, **fields)
 
-    def _fields(self) -> dict[str, Any]:
-        return {**super()._fields(), "reset_seconds": self.reset_seconds}
+    def _pickled_fields(self) -> dict[str, Any]:
+        return {**super()._pickled_fields(), "reset_seconds": self.reset_seconds}
 
 
 class APIStatusError(SambaNovaError):
@@ -463,7 +463,7 @@ def class_for(
     return _STATUS_CLASSES.get(status, APIStatusError)
 
 
-def _fields(payload: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _error_object(payload: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split a payload into its error object and the error's text fields."""
     error: Any = payload
     if isinstance(payload, dict):
@@ -510,7 +510,7 @@ def classify(
     Returns:
         The matching ``SambaNovaError`` subclass instance.
     """
-    error, fields = _fields(payload)
+    error, fields = _error_object(payload)
     if isinstance(payload, dict):
         request_id = _text(payload.get("request_id")) or request_id
     meaning = _meaning(error, status_code)

@@ -19,8 +19,8 @@ from langchain_provider import ResponseDecodeError
 from langchain_provider._tools import (
     StreamedToolCalls,
     arguments_text,
+    cut_off_seal,
     parse_tool_calls,
-    seal_for,
 )
 
 ARGUMENTS = [
@@ -62,11 +62,11 @@ def test_a_cut_off_call_is_never_runnable_and_both_paths_agree(arguments: str) -
 
 
 def test_seal_for_leaves_complete_and_unparseable_arguments_alone() -> None:
-    assert seal_for("") == ""
-    assert seal_for('{"a": 1}') == ""
-    assert seal_for("city=Paris") == ""
-    assert seal_for('{"a": 1') == "]"
-    assert seal_for('{"a": "b') == '"]'
+    assert cut_off_seal("") == ""
+    assert cut_off_seal('{"a": 1}') == ""
+    assert cut_off_seal("city=Paris") == ""
+    assert cut_off_seal('{"a": 1') == "]"
+    assert cut_off_seal('{"a": "b') == '"]'
 
 
 @pytest.mark.parametrize(

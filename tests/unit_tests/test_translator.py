@@ -93,7 +93,7 @@ def test_invoke_reasoning_text_and_tool_calls() -> None:
     assert blocks[3]["id"].startswith("call_") and blocks[3]["args"] == {"city": "Rome"}
     invalid = blocks[4]
     # The cut-off arguments, sealed so no partial-JSON parser completes them
-    # into a runnable call (see _tool_calls.seal_for).
+    # into a runnable call (see _tool_calls.cut_off_seal).
     assert invalid["id"] == "call_3" and invalid["args"].startswith('{"city": ')
     assert "incomplete JSON" in invalid["error"]
 
