@@ -5,6 +5,10 @@ retries, SSE decoding); only the socket is replaced, by a handler that records
 each request and answers from a script. Real network access is refused
 (pytest-socket, when installed), so a test that forgets to inject its client
 fails instead of calling the live service.
+
+Nor does any unit test sleep between retries: every model made here gets a
+retry policy on a ``RecordingClock`` (``retry_clock``), which records the
+waits the client plans, with the jitter pinned, and returns at once.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
+from clock import RecordingClock
 from sse_frames import sse_bytes  # noqa: F401 - re-exported to the unit tests
 
-from langchain_provider import ChatSambaNova
+from langchain_provider import ChatSambaNova, _retry
 
 API_KEY = "test-key"
 MODEL = "Meta-Llama-3.3-70B-Instruct"
@@ -62,6 +67,19 @@ def _no_network() -> Iterator[None]:
     pytest_socket.disable_socket(allow_unix_socket=True)
     yield
     pytest_socket.enable_socket()
+
+
+@pytest.fixture(autouse=True)
+def retry_clock(monkeypatch: pytest.MonkeyPatch) -> RecordingClock:
+    """The clock of every model made in a unit test: records waits, never sleeps.
+
+    A model reads ``DEFAULT_POLICY`` when it is made, so swapping it here
+    reaches every model of the test; ``retry_clock.waits`` lists the delays
+    the client asked for, in order.
+    """
+    clock = RecordingClock()
+    monkeypatch.setattr(_retry, "DEFAULT_POLICY", clock.policy())
+    return clock
 
 
 @pytest.fixture(autouse=True)
