@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._chunks import StreamAssembler
+from langchain_provider._response import StreamAssembler
 
 MODEL = "Meta-Llama-3.3-70B-Instruct"
 

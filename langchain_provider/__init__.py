@@ -4,15 +4,17 @@ Public names: ``ChatSambaNova`` (the chat model), ``ModelInfo`` (an entry of
 ``ChatSambaNova.list_models()``), the error classes of
 ``langchain_provider.errors``, and ``__version__``. Importing the package
 also registers the ``"sambanova"`` provider with langchain's
-``init_chat_model`` (when langchain is installed; see ``_registry``) and a
-content-block translator with langchain-core (see ``_translator``). The
+``init_chat_model`` (when langchain is installed; see ``_langchain``) and a
+content-block translator with langchain-core (see ``_langchain``). The
 local emulator of the API lives in ``langchain_provider.emulator`` (install
 the ``emulator`` extra).
 """
 
-from langchain_provider._catalog import ModelInfo
-from langchain_provider._registry import register_with_langchain
-from langchain_provider._translator import register_sambanova_translator
+from langchain_provider._langchain import (
+    register_sambanova_translator,
+    register_with_langchain,
+)
+from langchain_provider._profiles import ModelInfo
 from langchain_provider._version import __version__
 from langchain_provider.chat_models import ChatSambaNova
 from langchain_provider.errors import (

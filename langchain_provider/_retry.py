@@ -10,7 +10,7 @@ derived from it, so both always agree.
 The first-chunk rule for streams: before a stream's first chunk, any failure
 this policy retries (including a body that ends empty, or an in-stream error
 whose kind is retryable) is retried like a failed request; after it, nothing
-is, because chunks were handed over. ``_client`` applies it by wrapping only
+is, because chunks were handed over. ``_http`` applies it by wrapping only
 the opening of a stream, up to its first chunk, in the retry loop.
 """
 

@@ -26,12 +26,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.messages import BaseMessage
-
-from langchain_provider._messages import convert_message_to_dict
-from langchain_provider._reasoning import ReasoningInHistory
-from langchain_provider._tools import format_tools
-
 _PIECE = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
 
 IMAGE_TOKENS = 256
@@ -141,69 +135,3 @@ def estimate_prompt_tokens(
     if api_tools:
         total += estimate_text_tokens(json.dumps(api_tools))
     return total
-
-
-class OfflineTokenCounting:
-    """``ChatSambaNova``'s token counters (a mixin: LangChain's need transformers).
-
-    Attributes:
-        model: The model name, which picks the template overhead.
-        reasoning_in_history: Which assistant turns send reasoning back, so
-            the count matches the request.
-    """
-
-    model: str
-    reasoning_in_history: ReasoningInHistory
-
-    def get_num_tokens(self, text: str) -> int:
-        """Estimate the tokens of a text, offline (no tokenizer is downloaded).
-
-        A BPE-like heuristic: one token per common word or punctuation mark,
-        more for long words, digits in threes, about one per CJK character.
-        On everyday English it matches word-level counts to a few percent;
-        rare words, long numbers and code can be 10-20% off either way.
-
-        Args:
-            text: Any text.
-
-        Returns:
-            The estimated number of tokens.
-        """
-        return estimate_text_tokens(text)
-
-    def get_num_tokens_from_messages(
-        self,
-        messages: list[BaseMessage],
-        tools: Sequence[Any] | None = None,
-    ) -> int:
-        """Estimate the prompt tokens of a conversation, offline.
-
-        Counts what a request would send: each message's text, images (256
-        tokens each), echoed tool calls, reasoning sent back
-        (``reasoning_in_history``), the bound tools' schemas, and the model
-        family's chat-template overhead (role markers per message, and the
-        preamble gpt-oss's template adds). It matches the service's
-        ``usage.prompt_tokens`` on the live prompts whose counts are known
-        (which calibrated the template overheads), and the emulator's counts
-        to 4% on average (19% at worst); expect about 10% off in general and
-        keep a margin where a hard context limit matters.
-
-        Args:
-            messages: The conversation.
-            tools: Tools as ``bind_tools`` takes them (pydantic classes,
-                functions, ``BaseTool``s, dicts).
-
-        Returns:
-            The estimated ``usage.prompt_tokens`` of the request.
-
-        Raises:
-            ValueError: For a message the API would reject.
-        """
-        api_messages = [
-            convert_message_to_dict(message, self.reasoning_in_history)
-            for message in messages
-        ]
-        api_tools = format_tools(tools) if tools else None
-        return estimate_prompt_tokens(
-            api_messages, api_tools, template_cost(self.model)
-        )

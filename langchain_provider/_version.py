@@ -11,4 +11,4 @@ except metadata.PackageNotFoundError:  # running from a source tree, not install
     __version__ = "0.0.0"
 
 USER_AGENT = f"{DISTRIBUTION_NAME}/{__version__}"
-"""What requests name themselves as (``_client`` sends it)."""
+"""What requests name themselves as (``_http`` sends it)."""

@@ -1,19 +1,19 @@
 """``ChatSambaNova``: LangChain's chat model interface over SambaNova Cloud.
 
-This module holds the model class and what LangChain asks of it. Its fields
-and their validation live in ``_settings``; the wire work is delegated to
-small modules (``_client`` and ``_transport`` for HTTP, retries and pools,
-``_request`` and ``_messages`` for the request body, ``_chunks`` and
-``_response`` for what comes back, ``_streaming`` for SSE). Mixins add token
-counting (``_token_count``), the model catalog (``_catalog``) and explicit
-pool lifecycles (``_lifecycle``). It stays here for good: LangChain's
-serialization id is the module path.
+One class: its fields (each described) and their validation, and what
+LangChain asks of a chat model. The wire work is the domain modules':
+``_request`` builds the body, ``_http`` sends it (retries, pools), ``_sse``
+decodes streams, ``_response`` turns answers into messages, ``errors`` says
+what failed. The class stays here for good: LangChain's serialization id is
+the module path. ``docs/architecture.md`` draws the whole flow.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 from langchain_core.callbacks import (
@@ -21,50 +21,101 @@ from langchain_core.callbacks import (
     CallbackManagerForLLMRun,
 )
 from langchain_core.language_models import LanguageModelInput
-from langchain_core.language_models.chat_models import (
-    LangSmithParams,
-)
+from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-
-from langchain_provider._catalog import ModelCatalog
-from langchain_provider._chunks import StreamAssembler
-from langchain_provider._client import ChatCompletionsClient
-from langchain_provider._headers import (
-    normalize_api_key,
+from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
+from pydantic import (
+    AliasChoices,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
 )
-from langchain_provider._lifecycle import PoolLifecycle
-from langchain_provider._metrics import combine_token_usage
+from typing_extensions import Self
+
+from langchain_provider import _retry
+from langchain_provider._http import (
+    SHARED,
+    ChatCompletionsClient,
+    Pools,
+    build_headers,
+    check_default_headers,
+    normalize_api_key,
+    resolve_timeout,
+)
 from langchain_provider._params import (
+    check_model_kwargs,
+    check_parameter,
+    check_request,
+    normalize_stop,
     validate_max_retries,
     validate_timeout,
 )
-from langchain_provider._reasoning import checked_policy
-from langchain_provider._request import build_request_body
-from langchain_provider._response import MODEL_PROVIDER, chat_result_from_response
-from langchain_provider._settings import (  # noqa: F401 - public names
-    DEFAULT_BASE_URL,
-    DEFAULT_MODEL,
-    LIVE_HOST,
-    SambaNovaSettings,
+from langchain_provider._profiles import (
+    ModelInfo,
+    alist_models,
+    list_models,
+    profile_for,
 )
-from langchain_provider._structured_output import (
+from langchain_provider._request import (
+    ReasoningInHistory,
     StructuredOutputMethod,
+    build_request_body,
     build_structured_output,
+    checked_policy,
+    convert_message_to_dict,
+    convert_tool_choice,
+    format_tools,
+    tool_names,
 )
-from langchain_provider._token_count import OfflineTokenCounting
-from langchain_provider._tools import convert_tool_choice, format_tools, tool_names
-from langchain_provider._transport import SHARED
+from langchain_provider._response import (
+    MODEL_PROVIDER,
+    StreamAssembler,
+    chat_result_from_response,
+    combine_token_usage,
+)
+from langchain_provider._retry import RetryPolicy
+from langchain_provider._token_count import (
+    estimate_prompt_tokens,
+    estimate_text_tokens,
+    template_cost,
+)
+
+DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
+DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
+LIVE_HOST = "api.sambanova.ai"
+
+# Fields sent in the body when, and only when, the user set them: the server's
+# own defaults stay in force otherwise. Each has its rule in _params.RULES.
+_SAMPLING_FIELDS = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "max_completion_tokens",
+    "n",
+    "seed",
+    "logprobs",
+    "top_logprobs",
+    "repetition_penalty",
+    "do_sample",
+    "chat_template_kwargs",
+    "reasoning_effort",
+)
+
 
 # Per-call options that configure the client or the stream: never body fields.
 _CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
 
 
-class ChatSambaNova(
-    OfflineTokenCounting, ModelCatalog, PoolLifecycle, SambaNovaSettings
-):
+class ChatSambaNova(BaseChatModel):
     r"""SambaNova Cloud chat models (Llama, DeepSeek, gpt-oss, Qwen, MiniMax, ...).
 
     Setup:
@@ -246,6 +297,274 @@ class ChatSambaNova(
         (each also a ``langchain_core.exceptions.Model*Error``); bad input
         raises ``ValueError`` before any request is sent.
     """
+
+    # hide_input_in_errors: a validation error must never echo the API key.
+    # Assignments are validated by __setattr__ below, not validate_assignment.
+    model_config = ConfigDict(
+        populate_by_name=True, protected_namespaces=(), hide_input_in_errors=True
+    )
+
+    model: str = Field(
+        default=DEFAULT_MODEL, validation_alias=AliasChoices("model", "model_name")
+    )
+    """Name of the model to call, as the service lists it (alias ``model_name``)."""
+
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("SAMBANOVA_API_KEY", default=None),
+        validation_alias=AliasChoices("api_key", "sambanova_api_key"),
+        validate_default=True,
+    )
+    """SambaNova Cloud API key; read from ``SAMBANOVA_API_KEY`` when not given or None.
+
+    None is also what a deserialized model receives (the key is never
+    serialized), so ``load(dumpd(llm), ...)`` reads it from the environment.
+
+    Required for the live service; optional for other ``base_url`` targets.
+    Surrounding whitespace (a trailing newline or CRLF from a file) is
+    stripped; a key that still cannot be sent in an HTTP header raises
+    ``ValueError`` naming the problem, never the key."""
+
+    base_url: str = Field(
+        default_factory=from_env(
+            ["SAMBANOVA_BASE_URL", "SAMBANOVA_API_BASE"], default=DEFAULT_BASE_URL
+        ),
+        validation_alias=AliasChoices("base_url", "sambanova_api_base"),
+    )
+    """API root; requests go to ``{base_url}/chat/completions``.
+
+    Alias ``sambanova_api_base``; read from ``SAMBANOVA_BASE_URL`` (or
+    ``SAMBANOVA_API_BASE``) when not given."""
+
+    # Body parameters: None (the default) means "unset, the server's default";
+    # each field's range is its rule in _params.RULES, checked on assignment too.
+
+    temperature: float | None = None
+    """Sampling temperature, 0 to 2."""
+
+    top_p: float | None = None
+    """Nucleus sampling probability mass, 0 to 1."""
+
+    top_k: int | None = None
+    """Sample only among the ``top_k`` most likely tokens, 1 to 100."""
+
+    max_tokens: int | None = None
+    """Most tokens to generate, at least 1."""
+
+    max_completion_tokens: int | None = None
+    """Most tokens to generate, at least 1 (the newer name of ``max_tokens``)."""
+
+    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
+    """Up to four sequences at which generation stops (a string is one)."""
+
+    reasoning_effort: str | None = None
+    """How hard reasoning models (gpt-oss) think: ``low``, ``medium``, ``high``."""
+
+    n: int | None = None
+    """Choices to generate, at least 1; ``invoke`` returns one generation per
+    choice. ``n > 1`` cannot stream and cannot be combined with tools."""
+
+    seed: int | None = None
+    """Seed for sampling, any whole number: the same seed, request and model
+    give the same answer where the service supports it."""
+
+    logprobs: bool | None = None
+    """Return the log probability of each output token (in
+    ``response_metadata["logprobs"]``)."""
+
+    top_logprobs: int | None = None
+    """Most likely alternatives returned per token, 0 to 20; needs ``logprobs``."""
+
+    repetition_penalty: float | None = None
+    """Penalty on repeated tokens, above 0 (1 is none, above 1 discourages)."""
+
+    do_sample: bool | None = None
+    """Sample (``True``) or decode deterministically (``False``)."""
+
+    chat_template_kwargs: dict[str, Any] | None = None
+    """Keyword arguments for the model's chat template, e.g.
+    ``{"enable_thinking": False}`` for models that think by default."""
+
+    reasoning_in_history: ReasoningInHistory = "auto"
+    """Which earlier assistant turns send their reasoning back to the model.
+
+    ``"auto"`` (default): the turns that made tool calls, so a reasoning model
+    (gpt-oss) keeps its chain of thought between a tool call and its result;
+    ``"always"``: every turn that has reasoning; ``"never"``: none. Reasoning
+    goes in the message's ``reasoning`` field, never into ``content``. Can
+    also be given per call (``llm.invoke(msgs, reasoning_in_history="never")``)."""
+
+    streaming: bool = False
+    """Whether ``invoke`` streams under the hood (useful with streaming callbacks)."""
+
+    stream_usage: bool = True
+    """Whether streams request and report usage and timing in their last chunk."""
+
+    timeout: float | httpx.Timeout | None = Field(
+        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
+    )
+    """How long to wait: seconds for every phase, or an ``httpx.Timeout``.
+
+    Unset (``None``): 5 s to connect and 600 s for a whole non-streamed answer
+    (reasoning models can think for minutes), while a stream that sends
+    nothing for 60 s (``_http.STREAM_READ_TIMEOUT``) raises
+    ``APITimeoutError``. A number applies to connect and to each read and
+    write, streamed or not."""
+
+    max_retries: int = Field(default=2, ge=0)
+    """Retries after a 408, 409, 429, 5xx or connection failure (0 disables)."""
+
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra body fields sent with every request (e.g. ``{"logit_bias": {...}}``).
+
+    Unknown constructor keywords land here, with a warning naming them. A
+    declared field, or ``messages``/``stream``/``stream_options``, is refused;
+    a ``None`` value is not sent."""
+
+    default_headers: dict[str, str] | None = None
+    """Extra HTTP headers sent with every request.
+
+    Names are case-insensitive and replace the package's own: ``user-agent``
+    or ``accept`` given here is sent instead of the default, never beside it.
+    An ``Authorization`` given here wins over ``api_key`` (e.g. a gateway's
+    own credential), so exactly one is ever sent."""
+
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    """Your own ``httpx.Client`` for sync calls (proxies, transports, tests).
+
+    Its pool and transport are used as they are, and it is never closed by
+    the model; the model's ``timeout`` still applies to each request.
+
+    By default one client per process, shared by every model, is used (reset
+    in a forked child). See ``close`` for explicit lifecycles."""
+
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    """Your own ``httpx.AsyncClient`` for async calls (never closed by the model).
+
+    By default one shared client per event loop, closed when the loop closes."""
+
+    _pools: Pools | None = PrivateAttr(default=None)
+    # The retry waits and their clock; read from the module when the model is
+    # made, so a test can swap in a policy that records instead of sleeping.
+    _retry_policy: RetryPolicy = PrivateAttr(
+        default_factory=lambda: _retry.DEFAULT_POLICY
+    )
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _validate_timeout(cls, value: Any) -> Any:
+        # Before pydantic's own checks, so that a bad value gets our message
+        # naming what is allowed rather than pydantic's union report.
+        validate_timeout(value)
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _build_extra(cls, values: Any) -> Any:
+        # Unknown keywords go to model_kwargs with a warning naming them, as
+        # ChatOpenAI does; a declared field inside model_kwargs is refused.
+        if not isinstance(values, dict):
+            return values
+        # On assignment (validate_assignment) pydantic passes the instance's
+        # __dict__, which also holds cached properties such as core's
+        # `_serialized`: underscored names are never body fields.
+        names = set(_field_names(cls)) | {k for k in values if k.startswith("_")}
+        # A copy: the helper adds to model_kwargs in place, and the dict is the
+        # caller's. Checked first: the helper only warns about declared fields.
+        model_kwargs = dict(values.get("model_kwargs") or {})
+        check_model_kwargs(model_kwargs, _field_names(cls))
+        return _build_model_kwargs({**values, "model_kwargs": model_kwargs}, names)
+
+    @field_validator(*_SAMPLING_FIELDS, "stop", mode="before")
+    @classmethod
+    def _check_parameter(cls, value: Any, info: ValidationInfo) -> Any:
+        # Before pydantic's own coercion, so the message names the range.
+        check_parameter(info.field_name or "", value)
+        return value
+
+    @field_validator("model_kwargs", mode="after")
+    @classmethod
+    def _check_model_kwargs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        check_model_kwargs(value, _field_names(cls))
+        return value
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _read_missing_key_from_env(cls, value: Any) -> Any:
+        # `load(dumpd(llm), ...)` passes api_key=None (the key is never
+        # serialized): read it from SAMBANOVA_API_KEY then, as when not given.
+        if value is None:
+            return secret_from_env("SAMBANOVA_API_KEY", default=None)()
+        return value
+
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _normalize_api_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return normalize_api_key(value)
+
+    @field_validator("default_headers", mode="after")
+    @classmethod
+    def _check_default_headers(cls, value: dict[str, str] | None) -> Any:
+        check_default_headers(value)
+        return value
+
+    @model_validator(mode="after")
+    def _validate_settings(self) -> Self:
+        # With validate_assignment this also runs after each assignment.
+        check_request(self._default_params, stream=False)
+        if self.streaming and (self.n or 1) > 1:
+            raise ValueError(
+                f"streaming=True cannot go with n={self.n}: a LangChain stream "
+                "is one message."
+            )
+        # An empty key (SAMBANOVA_API_KEY= in a .env file) is as missing as none.
+        has_key = bool(self.api_key and self.api_key.get_secret_value()) or any(
+            name.lower() == "authorization" for name in self.default_headers or {}
+        )
+        if not has_key and urlparse(self.base_url).hostname == LIVE_HOST:
+            raise ValueError(
+                "No SambaNova API key: pass api_key=... or set SAMBANOVA_API_KEY "
+                "(or point base_url / SAMBANOVA_BASE_URL at another server, such "
+                "as the bundled emulator)."
+            )
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Validate an assignment to one of this class's fields like an argument.
+
+        ``llm.temperature = 7`` raises as the constructor would. pydantic's
+        ``validate_assignment`` would do the same for every field, including
+        langchain-core's own assignments while it initializes a model, each
+        re-running all of core's model validators: construction took 3x as
+        long. So only the fields ChatSambaNova declares are validated.
+        """
+        if name in _OWN_FIELDS:
+            self.__pydantic_validator__.validate_assignment(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
+    def _resolve_model_profile(self) -> Any:
+        return profile_for(self.model)
+
+    @property
+    def model_name(self) -> str:
+        """The model's name (the vendor package's spelling of ``model``)."""
+        return self.model
+
+    @property
+    def _default_params(self) -> dict[str, Any]:
+        """The body fields this instance sends, apart from messages and tools."""
+        params: dict[str, Any] = {"model": self.model}
+        for name in _SAMPLING_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                params[name] = value
+        stop = normalize_stop(self.stop)
+        if stop:
+            params["stop"] = stop
+        for name, value in self.model_kwargs.items():
+            if value is not None:  # None means unset here too
+                params[name] = value
+        return params
 
     # -- LangChain metadata ------------------------------------------------
 
@@ -541,6 +860,170 @@ class ChatSambaNova(
         return build_structured_output(
             self, schema, method=method, include_raw=include_raw, strict=strict
         )
+
+    # -- token counting (offline: LangChain's default needs transformers) ------
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimate the tokens of a text, offline (no tokenizer is downloaded).
+
+        A BPE-like heuristic: one token per common word or punctuation mark,
+        more for long words, digits in threes, about one per CJK character.
+        On everyday English it matches word-level counts to a few percent;
+        rare words, long numbers and code can be 10-20% off either way.
+
+        Args:
+            text: Any text.
+
+        Returns:
+            The estimated number of tokens.
+        """
+        return estimate_text_tokens(text)
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: list[BaseMessage],
+        tools: Sequence[Any] | None = None,
+    ) -> int:
+        """Estimate the prompt tokens of a conversation, offline.
+
+        Counts what a request would send: each message's text, images (256
+        tokens each), echoed tool calls, reasoning sent back
+        (``reasoning_in_history``), the bound tools' schemas, and the model
+        family's chat-template overhead (role markers per message, and the
+        preamble gpt-oss's template adds). It matches the service's
+        ``usage.prompt_tokens`` on the live prompts whose counts are known
+        (which calibrated the template overheads), and the emulator's counts
+        to 4% on average (19% at worst); expect about 10% off in general and
+        keep a margin where a hard context limit matters.
+
+        Args:
+            messages: The conversation.
+            tools: Tools as ``bind_tools`` takes them (pydantic classes,
+                functions, ``BaseTool``s, dicts).
+
+        Returns:
+            The estimated ``usage.prompt_tokens`` of the request.
+
+        Raises:
+            ValueError: For a message the API would reject.
+        """
+        api_messages = [
+            convert_message_to_dict(message, self.reasoning_in_history)
+            for message in messages
+        ]
+        api_tools = format_tools(tools) if tools else None
+        return estimate_prompt_tokens(
+            api_messages, api_tools, template_cost(self.model)
+        )
+
+    # -- the model catalog -----------------------------------------------------
+
+    def list_models(self) -> list[ModelInfo]:
+        """List the models the service offers (``GET {base_url}/models``).
+
+        It goes through this model's own HTTP client (its pools, headers and
+        timeout), so a catalog request is configured like a chat request.
+
+        Returns:
+            One `ModelInfo` per model: id, context length, most completion
+            tokens, and price per input and output token when the service
+            gives them.
+
+        Raises:
+            SambaNovaError: The package's typed error for a failed request or
+                an unreadable answer.
+        """
+        return list_models(
+            self.client.sync_http(),
+            self.base_url,
+            self._catalog_headers(),
+            resolve_timeout(self.timeout, stream=False),
+        )
+
+    async def alist_models(self) -> list[ModelInfo]:
+        """Async `list_models`.
+
+        Returns:
+            One `ModelInfo` per model the service offers.
+
+        Raises:
+            SambaNovaError: The package's typed error for a failed request or
+                an unreadable answer.
+        """
+        return await alist_models(
+            self.client.async_http(),
+            self.base_url,
+            self._catalog_headers(),
+            resolve_timeout(self.timeout, stream=False),
+        )
+
+    def _catalog_headers(self) -> dict[str, str]:
+        api_key = normalize_api_key(self.api_key)
+        return build_headers(api_key, self.default_headers, stream=False)
+
+    # -- connection lifecycle: close, aclose, with -----------------------------
+
+    def __enter__(self) -> Self:
+        """Give this model its own connection pools until ``close``.
+
+        By default models share process-wide pools that are never closed
+        while other models may use them; ``with ChatSambaNova(...) as llm:``
+        opens pools for this model alone and closes them deterministically
+        on exit. Clients passed as ``http_client`` are never closed.
+        """
+        if self._pools is None:
+            self._pools = Pools()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close the pools ``__enter__`` opened."""
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        """Async twin of ``__enter__``: ``async with ChatSambaNova(...) as llm:``."""
+        return self.__enter__()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Close the pools ``__aenter__`` opened, on the running loop."""
+        await self.aclose()
+
+    def close(self) -> None:
+        """Close the connections this model owns (opened by ``with``).
+
+        The shared pools are left open for other models (they close at exit,
+        and per event loop when the loop closes), as are clients passed in as
+        ``http_client``/``http_async_client``. After ``close`` the model still
+        works, on the shared pools.
+        """
+        pools, self._pools = self._pools, None
+        if pools is not None:
+            pools.close()
+
+    async def aclose(self) -> None:
+        """Async twin of ``close``; also closes this loop's async connections."""
+        pools, self._pools = self._pools, None
+        if pools is not None:
+            await pools.aclose()
+
+
+_OWN_FIELDS = frozenset(ChatSambaNova.model_fields) - frozenset(
+    BaseChatModel.model_fields
+)
+
+
+@functools.cache
+def _field_names(cls: type[BaseChatModel]) -> frozenset[str]:
+    """Field names of ``cls`` with every alias they accept.
+
+    Cached per class: it runs on every construction and assignment, and a
+    class's fields never change.
+    """
+    names = get_pydantic_field_names(cls)
+    for field in cls.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(choice for choice in alias.choices if isinstance(choice, str))
+    return frozenset(names)
 
 
 def _mark_provider(chunk: ChatGenerationChunk) -> None:

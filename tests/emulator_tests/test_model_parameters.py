@@ -13,8 +13,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from langchain_provider import APIConnectionError, AuthenticationError, ChatSambaNova
-from langchain_provider._catalog import ModelInfo
-from langchain_provider._profiles import MODEL_PROFILES
+from langchain_provider._profiles import MODEL_PROFILES, ModelInfo
 from langchain_provider.emulator._config import KNOWN_MODELS
 
 TOOL = {

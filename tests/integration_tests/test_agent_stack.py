@@ -42,9 +42,8 @@ from langchain_core.messages import (
 from langchain_core.tools import tool
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._messages import convert_message_to_dict
+from langchain_provider._request import convert_message_to_dict, format_tools
 from langchain_provider._token_count import TemplateCost, estimate_prompt_tokens
-from langchain_provider._tools import format_tools
 from langchain_provider.emulator._tokens import MESSAGE_OVERHEAD
 from langchain_provider.errors import SambaNovaError
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._client import POOL_LIMITS
+from langchain_provider._http import POOL_LIMITS
 from langchain_provider.emulator import Emulator
 
 from .conftest import API_KEY, Sampler, fast_config, open_fds, report, wait_for

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._transport import SHARED
+from langchain_provider._http import SHARED
 from langchain_provider.emulator import Emulator
 
 

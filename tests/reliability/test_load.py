@@ -18,7 +18,7 @@ import pytest
 from langchain_core.rate_limiters import InMemoryRateLimiter
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._client import POOL_LIMITS
+from langchain_provider._http import POOL_LIMITS
 from langchain_provider.emulator import Emulator
 
 from .conftest import (

@@ -14,7 +14,7 @@ from langchain_provider import (
     ResponseDecodeError,
     ServerError,
 )
-from langchain_provider._catalog import ModelInfo, models_from_response, models_url
+from langchain_provider._profiles import ModelInfo, models_from_response, models_url
 
 ENTRY = {
     "id": "DeepSeek-V3.2",

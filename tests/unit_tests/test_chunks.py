@@ -25,7 +25,7 @@ from langchain_core.callbacks import (
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
 from langchain_provider import ChatSambaNova, ResponseDecodeError
-from langchain_provider._chunks import StreamAssembler
+from langchain_provider._response import StreamAssembler
 from unit_tests.conftest import (
     LIVE_TIMING,
     MODEL,

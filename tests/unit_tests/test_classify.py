@@ -14,13 +14,13 @@ import pytest
 from langchain_core.exceptions import ContextOverflowError, ModelRateLimitError
 
 from langchain_provider import errors
-from langchain_provider._classify import (
+from langchain_provider._retry import RetryPolicy
+from langchain_provider.errors import (
     class_for,
     classify,
     decode_json,
     error_from_http,
 )
-from langchain_provider._retry import RetryPolicy
 
 
 def _http(status: int, body: object, **headers: str) -> errors.SambaNovaError:

@@ -19,7 +19,7 @@ from clock import RecordingClock
 from langchain_core import exceptions as core
 
 from langchain_provider import errors
-from langchain_provider._client import STREAM_READ_TIMEOUT, transport_error
+from langchain_provider._http import STREAM_READ_TIMEOUT, transport_error
 from langchain_provider._retry import RetryPolicy
 from unit_tests.conftest import (
     BrokenStream,

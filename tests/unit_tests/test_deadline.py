@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from langchain_provider._deadline import _Watch, _Watchdog, cut_after
+from langchain_provider._sse import _Watch, _Watchdog, cut_after
 
 
 @dataclass

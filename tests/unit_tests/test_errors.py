@@ -16,7 +16,7 @@ import pytest
 from langchain_core import exceptions as core
 
 from langchain_provider import errors
-from langchain_provider.errors import error_from_payload, error_from_response
+from langchain_provider.errors import classify, error_from_http
 from unit_tests.conftest import (
     SSE_HEADERS,
     broken_sse_reply,
@@ -273,37 +273,30 @@ def test_messages_are_cut_only_beyond_2000_characters() -> None:
     ],
 )
 def test_error_from_response_shapes(body: bytes, message: str) -> None:
-    error = error_from_response(418, body, httpx.Headers())
+    error = error_from_http(418, body, httpx.Headers())
     assert type(error) is errors.APIStatusError
     assert error.message == message
     assert error.status_code == 418
 
 
 @pytest.mark.parametrize(
-    ("default_class", "cls"),
+    ("in_stream", "cls"),
     [
-        (None, errors.RateLimitError),
-        (errors.ServerError, errors.RateLimitError),
-        (errors.StreamEventError, errors.StreamRateLimitError),
+        (False, errors.RateLimitError),
+        (True, errors.StreamRateLimitError),
     ],
 )
-def test_error_from_payload_keeps_status_and_request_id(
-    default_class: type | None, cls: type
-) -> None:
-    """The legacy helper: a StreamEventError default marks an in-stream error."""
+def test_classify_keeps_status_and_request_id(in_stream: bool, cls: type) -> None:
+    """An in-stream error is also a StreamEventError of the same kind."""
     payload = {"error": {"message": "slow"}}
-    error = error_from_payload(
-        payload, status_code=429, request_id="rid", default_class=default_class
-    )
+    error = classify(payload, status_code=429, request_id="rid", in_stream=in_stream)
     assert type(error) is cls
     assert (error.message, error.status_code, error.request_id) == ("slow", 429, "rid")
 
 
-def test_error_from_payload_context_code_wins_over_default_class() -> None:
+def test_classify_context_code_wins_in_a_stream() -> None:
     payload = {"error": {"message": "too long", "code": "context_length_exceeded"}}
-    error = error_from_payload(
-        payload, status_code=None, default_class=errors.StreamEventError
-    )
+    error = classify(payload, status_code=None, in_stream=True)
     assert isinstance(error, errors.ContextLengthExceededError)
 
 

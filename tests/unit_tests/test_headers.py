@@ -6,7 +6,7 @@ import pytest
 from pydantic import SecretStr
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._headers import (
+from langchain_provider._http import (
     USER_AGENT,
     build_headers,
     check_default_headers,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._transport import SHARED
+from langchain_provider._http import SHARED
 from unit_tests.conftest import API_KEY, make_model
 
 

@@ -22,7 +22,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_provider._messages import convert_message_to_dict
+from langchain_provider._request import convert_message_to_dict
 from unit_tests.conftest import make_model
 
 PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from langchain_provider._metrics import (
+from langchain_provider._response import (
     combine_token_usage,
     raw_usage,
     reports_usage,

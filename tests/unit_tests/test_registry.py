@@ -17,8 +17,9 @@ import langchain.chat_models.base as langchain_base
 import pytest
 from langchain.chat_models import init_chat_model
 
-from langchain_provider import ChatSambaNova, _registry
-from langchain_provider._registry import RegistryShapeWarning, register_with_langchain
+from langchain_provider import ChatSambaNova
+from langchain_provider import _langchain as _registry
+from langchain_provider._langchain import RegistryShapeWarning, register_with_langchain
 
 from .conftest import API_KEY, completion, json_reply, make_model
 
@@ -184,7 +185,7 @@ def test_import_without_langchain_is_silent() -> None:
     result = _run(
         "import sys; sys.modules['langchain'] = None\n"
         "import langchain_provider\n"
-        "from langchain_provider._registry import register_with_langchain\n"
+        "from langchain_provider._langchain import register_with_langchain\n"
         "assert register_with_langchain() is False\n"
         "print('ok')"
     )
@@ -198,7 +199,7 @@ def test_import_with_a_reshaped_registry_warns_once_and_carries_on() -> None:
         "import langchain.chat_models.base as base\n"
         "base._BUILTIN_PROVIDERS = {'openai': ('langchain_openai', 'ChatOpenAI')}\n"
         "import langchain_provider\n"
-        "langchain_provider._registry.register_with_langchain()\n"
+        "langchain_provider._langchain.register_with_langchain()\n"
         "print(langchain_provider.ChatSambaNova(base_url='http://x/v1').model)"
     )
     assert result.returncode == 0, result.stderr

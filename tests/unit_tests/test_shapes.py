@@ -7,7 +7,11 @@ from typing import Any
 import pytest
 
 from langchain_provider import ResponseDecodeError
-from langchain_provider._shapes import index, items, mapping, optional_text, text
+from langchain_provider._response import as_index as index
+from langchain_provider._response import as_items as items
+from langchain_provider._response import as_mapping as mapping
+from langchain_provider._response import as_optional_text as optional_text
+from langchain_provider._response import as_text as text
 
 
 def test_values_of_the_promised_shape_pass_and_null_is_absent() -> None:

@@ -11,8 +11,7 @@ import httpx
 import pytest
 
 from langchain_provider import errors
-from langchain_provider._deadline import DONE_GRACE
-from langchain_provider._streaming import SSEParser, _Done, decode_event
+from langchain_provider._sse import DONE_GRACE, SSEParser, _Done, decode_event
 from unit_tests.conftest import SSE_HEADERS, chunk, make_model, sse_bytes, text_chunks
 
 ANSWER = sse_bytes(text_chunks("Hello", " wide", " world"))

@@ -74,7 +74,7 @@ def test_a_finished_stream_closes_the_connection() -> None:
 def test_closing_a_stream_early_closes_the_clients_iterator(monkeypatch) -> None:
     # Folded from the former test_mutation_gaps.py: ``_stream`` must close the
     # client's chunk iterator (and so the connection) when closed early.
-    from langchain_provider._client import ChatCompletionsClient
+    from langchain_provider._http import ChatCompletionsClient
 
     closed = []
 

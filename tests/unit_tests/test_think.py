@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from langchain_provider._think import ThinkSplitter, split_think_tags
+from langchain_provider._response import ThinkSplitter, split_think_tags
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 
 from langchain_provider import ResponseDecodeError
-from langchain_provider._tool_calls import (
+from langchain_provider._response import (
     StreamedToolCalls,
     arguments_text,
     parse_tool_calls,

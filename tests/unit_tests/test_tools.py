@@ -10,7 +10,11 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from langchain_provider._tools import MAX_SCHEMA_DEPTH, check_json_schema, format_tools
+from langchain_provider._request import (
+    MAX_SCHEMA_DEPTH,
+    check_json_schema,
+    format_tools,
+)
 from unit_tests.conftest import completion, json_reply, make_model
 
 

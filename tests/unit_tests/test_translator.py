@@ -15,7 +15,7 @@ from langchain_core.messages.block_translators import (
     get_translator,
 )
 
-from langchain_provider import _translator
+from langchain_provider import _langchain as _translator
 
 from .conftest import chunk, completion, json_reply, make_model, sse_reply, usage_chunk
 

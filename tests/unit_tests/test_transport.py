@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._transport import POOL_LIMITS, SHARED, Pools, _reset_in_child
+from langchain_provider._http import POOL_LIMITS, SHARED, Pools, _reset_in_child
 from unit_tests.conftest import API_KEY
 
 

@@ -14,24 +14,150 @@ iterators, which differ only in ``for`` versus ``async for``.
 A stream ends well only with ``data: [DONE]``, and ends *there*: a server that
 keeps the body open afterwards (silently or with ``: ping`` comments) gets
 ``DONE_GRACE`` seconds to finish the body, so that the connection can be
-reused, and is then cut (``_deadline``). An ``event: error`` (or
+reused, and is then cut (``cut_after``). An ``event: error`` (or
 ``error_event``), a ``data:`` payload holding an ``error`` object, a chunk that
 is not JSON, and a stream that stops early each raise, after the chunks that
 came before were delivered.
+
+Cutting after ``[DONE]``: httpx has no per-read deadline once a body is
+being read, so one daemon thread keeps the deadlines of such reads and, when
+one passes, shuts the socket down (from httpcore's documented
+``network_stream`` response extension); the blocked read then sees the end of
+the connection at once. Responses without a socket (``httpx.MockTransport``)
+have finite bodies and are read to the end.
 """
 
 from __future__ import annotations
 
 import codecs
+import heapq
+import itertools
 import json
+import os
+import socket
+import threading
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
-from langchain_provider._classify import classify, decode_json
-from langchain_provider._deadline import DONE_GRACE, cut_after
-from langchain_provider.errors import ResponseDecodeError, StreamInterruptedError
+from langchain_provider.errors import (
+    ResponseDecodeError,
+    StreamInterruptedError,
+    classify,
+    decode_json,
+)
+
+# -- cutting a body that stays open after [DONE] -------------------------------
+
+DONE_GRACE = 0.25
+"""Seconds a server gets to end the body after ``data: [DONE]``."""
+
+
+class _Watch:
+    __slots__ = ("deadline", "order", "response", "sock", "active")
+
+    def __init__(
+        self, deadline: float, order: int, response: httpx.Response, sock: Any
+    ) -> None:
+        self.deadline = deadline
+        self.order = order
+        self.response = response
+        self.sock = sock
+        self.active = True
+
+    def __lt__(self, other: _Watch) -> bool:
+        return (self.deadline, self.order) < (other.deadline, other.order)
+
+
+class _Watchdog:
+    """One daemon thread per process that enforces the armed deadlines."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._heap: list[_Watch] = []
+        self._order = itertools.count()
+        self._pid = -1
+
+    def arm(self, response: httpx.Response, sock: Any, seconds: float) -> _Watch:
+        watch = _Watch(time.monotonic() + seconds, next(self._order), response, sock)
+        with self._condition:
+            if self._pid != os.getpid():  # first use, or a forked child
+                self._pid = os.getpid()
+                self._heap = []
+                threading.Thread(target=self._run, daemon=True).start()
+            heapq.heappush(self._heap, watch)
+            self._condition.notify()
+        return watch
+
+    def disarm(self, watch: _Watch) -> None:
+        with self._condition:
+            watch.active = False
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                while self._heap and not self._heap[0].active:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._condition.wait()
+                    continue
+                wait = self._heap[0].deadline - time.monotonic()
+                if wait > 0:
+                    self._condition.wait(wait)
+                    continue
+                _cut(heapq.heappop(self._heap))
+
+
+def _cut(watch: _Watch) -> None:
+    # httpx marks a response closed before it hands the connection back to
+    # the pool, so a response that is not closed still owns its socket. The
+    # one window left (the read ends and the connection is reused between
+    # this check and the shutdown) needs the body to end exactly at the
+    # deadline and another request to take that very connection within
+    # microseconds; its worst outcome is a retryable connection error there.
+    if watch.response.is_closed:
+        return
+    try:
+        if isinstance(watch.sock, socket.socket):
+            # socket.socket's own shutdown, also for an SSLSocket: no TLS
+            # close_notify is attempted from this thread.
+            socket.socket.shutdown(watch.sock, socket.SHUT_RDWR)
+        else:  # asyncio's TransportSocket, which allows shutdown
+            watch.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _socket_of(response: httpx.Response) -> Any:
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    sock = stream.get_extra_info("socket")
+    # A socket.socket (sync) or asyncio's TransportSocket (async, via anyio).
+    return sock if hasattr(sock, "shutdown") else None
+
+
+@contextmanager
+def cut_after(response: httpx.Response, seconds: float) -> Iterator[None]:
+    """Within the block, cut ``response``'s connection after ``seconds``."""
+    sock = _socket_of(response)
+    if sock is None:
+        yield
+        return
+    watch = _WATCHDOG.arm(response, sock, seconds)
+    try:
+        yield
+    finally:
+        _WATCHDOG.disarm(watch)
+
+
+# -- SSE framing and decoding --------------------------------------------------
 
 _DONE = "[DONE]"
 _ERROR_EVENTS = frozenset({"error", "error_event"})

@@ -1,4 +1,11 @@
-"""Standard content blocks (``msg.content_blocks``, ``output_version="v1"``).
+"""What the package registers with LangChain: ``init_chat_model`` and content blocks.
+
+Registry: ``langchain.chat_models.init_chat_model`` (and through it
+``create_agent`` and the middleware that take model strings) only knows the
+providers in the private ``langchain.chat_models.base._BUILTIN_PROVIDERS``;
+``register_with_langchain`` adds ``"sambanova"`` there at import, after
+checking every assumption about its shape (a single warning when it differs;
+nothing when langchain is not installed).
 
 langchain-core turns a message into standard blocks with the translator
 registered for its ``response_metadata["model_provider"]``; without one it
@@ -26,14 +33,115 @@ leaves those of other calls as they are (the aggregate's ``tool_calls`` and
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import warnings
+from collections.abc import Callable
 from typing import Any, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages import content as types
 from langchain_core.messages.block_translators import register_translator
 
-from langchain_provider._response import MODEL_PROVIDER
-from langchain_provider._think import split_think_tags
+from langchain_provider._response import MODEL_PROVIDER, split_think_tags
+
+# -- init_chat_model registration ----------------------------------------------
+
+PROVIDER = "sambanova"
+"""The provider key: ``init_chat_model("sambanova:<model>")``."""
+
+# This package's own path, so a renamed or vendored copy still points at itself.
+_MODULE = __name__.rsplit(".", 1)[0] + ".chat_models"
+_CLASS = "ChatSambaNova"
+_REGISTRY_MODULE = "langchain.chat_models.base"
+_REGISTRY_NAME = "_BUILTIN_PROVIDERS"
+
+_warned = False
+
+
+class RegistryShapeWarning(UserWarning):
+    """langchain's private provider registry is not shaped as expected."""
+
+
+def _create(cls: Callable[..., Any], **kwargs: Any) -> Any:
+    """Build the model: ``init_chat_model`` passes ``model=`` and every keyword."""
+    return cls(**kwargs)
+
+
+def _is_entry(value: Any) -> bool:
+    """Whether a registry value is a ``(module, class name, creator)`` tuple."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and isinstance(value[1], str)
+        and callable(value[2])
+    )
+
+
+def _warn_once(problem: str) -> None:
+    global _warned
+    if _warned:
+        return
+    _warned = True
+    warnings.warn(
+        f"langchain-provider could not register the 'sambanova' provider with "
+        f"langchain's init_chat_model: {problem}. 'sambanova:<model>' strings "
+        "will not work; build ChatSambaNova(model=...) directly and pass the "
+        "instance instead.",
+        RegistryShapeWarning,
+        stacklevel=3,
+    )
+
+
+def _load_registry() -> Any:
+    """Return langchain's registry, or ``None`` when langchain is not installed."""
+    if importlib.util.find_spec("langchain") is None:
+        return None
+    try:
+        module = importlib.import_module(_REGISTRY_MODULE)
+    except ImportError as exc:
+        _warn_once(f"importing {_REGISTRY_MODULE} failed ({exc})")
+        return None
+    registry = getattr(module, _REGISTRY_NAME, None)
+    if registry is None:
+        _warn_once(f"{_REGISTRY_MODULE}.{_REGISTRY_NAME} does not exist")
+    return registry
+
+
+def register_with_langchain(registry: Any = None) -> bool:
+    """Add ``"sambanova"`` to langchain's provider registry, if it is safe to.
+
+    Called once when ``langchain_provider`` is imported. An entry langchain
+    already has for ``"sambanova"`` (pointing at another package) is kept.
+
+    Args:
+        registry: The registry to change; by default langchain's own.
+
+    Returns:
+        Whether ``"sambanova"`` now points at ``ChatSambaNova``.
+    """
+    if registry is None:
+        registry = _load_registry()
+        if registry is None:
+            return False
+    if not isinstance(registry, dict) or not all(
+        _is_entry(value) for value in registry.values()
+    ):
+        _warn_once(
+            f"{_REGISTRY_NAME} is no longer a dict of (module, class name, "
+            "creator) tuples"
+        )
+        return False
+    existing = registry.get(PROVIDER)
+    if existing is not None and existing[:2] != (_MODULE, _CLASS):
+        _warn_once(f"it already maps 'sambanova' to {existing[0]}.{existing[1]}")
+        return False
+    registry[PROVIDER] = (_MODULE, _CLASS, _create)
+    return True
+
+
+# -- standard content blocks ---------------------------------------------------
 
 TOOL_CHUNK_INDEX_PREFIX = "lc_sambanova_tc_"
 """Prefix of streamed tool-call block indexes.

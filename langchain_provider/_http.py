@@ -1,56 +1,287 @@
-"""HTTP for the chat completion endpoint: the thin send-and-retry loops.
+"""HTTP for the API: headers, connection pools, and the send-and-retry loops.
 
-Everything that is not I/O lives elsewhere and is shared by the sync and
-async twins, which differ only in ``await``:
+The sync and async twins differ only in ``await``; everything that is not
+I/O is shared:
 
-- ``_retry.RetryPolicy``: what is retried and how long to wait;
-- ``_classify``: what the server said, as a typed error;
-- ``_headers``: the request headers and the API key's hygiene;
-- ``_transport.Pools``: the shared connection pools and their lifecycle;
-- ``_streaming``: SSE framing and decoding.
+- ``_retry.RetryPolicy`` decides what is retried and how long to wait;
+- ``errors.classify`` says what the server said, as a typed error;
+- ``_sse`` frames and decodes streams.
 
-httpx's exceptions are translated to the ``langchain_provider.errors`` tree
-here and nowhere else, without copying their text when it could hold request
-headers. A stream is retried only until its first chunk arrives: before it,
-any failure the policy retries (a dropped connection, a body that ends empty,
-an in-stream error whose kind is retryable, a JSON error answer) is retried
-like a failed request; after it, a failure raises, because chunks were
-already handed to the caller.
+Every httpx and decoding failure is translated to the ``errors`` tree here,
+without copying httpx's text when it could hold request headers. A stream is
+retried only until its first chunk arrives: before it, any failure the policy
+retries (a dropped connection, a body that ends empty, an in-stream error
+whose kind is retryable, a JSON error answer) is retried like a failed
+request; after it, a failure raises, because chunks were already handed to
+the caller.
+
+Headers and the key: keys pasted from files carry a trailing newline, CRLF or
+a byte-order mark; those are stripped. A key that still cannot travel in an
+HTTP header is refused with a ``ValueError`` that names the problem and never
+the key, before any request is sent.
+
+A ``Pools`` object holds one ``httpx.Client`` for the process and one
+``httpx.AsyncClient`` per running event loop (pooled connections belong to
+the loop that opened them). Pools are not keyed by timeout: httpx takes the
+timeout per request, so any number of distinct timeouts share one pool.
+
+``SHARED`` is the pools every model uses by default, so that agents building
+many model instances still open few connections. A model used as a context
+manager (``with ChatSambaNova(...) as llm``) gets its own ``Pools`` for the
+block, closed on exit. Clients the user passes in are never touched here.
+
+Lifecycle:
+
+- **fork**: a child process must never read from a connection its parent
+  opened (both would consume each other's responses). ``os.register_at_fork``
+  makes every ``Pools`` forget its clients in the child, which then opens its
+  own. The parent's clients are kept referenced, unused, in the child: closing
+  them there could shut down connections the parent is still using.
+- **event loops**: an async client is closed on the loop that owns it, when
+  that loop closes (``asyncio.run`` and a bare ``loop.close()`` alike); see
+  ``_close_before_loop``.
+- **exit**: the shared sync client is closed at interpreter exit.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
+import os
+import threading
+import unicodedata
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
 
-from langchain_provider._classify import classify, decode_json, error_from_http
-from langchain_provider._headers import USER_AGENT, build_headers
 from langchain_provider._rate_limits import rate_limit_from_headers
 from langchain_provider._retry import DEFAULT_POLICY, RetryPolicy
-from langchain_provider._streaming import aiter_chunks, is_event_stream, iter_chunks
-from langchain_provider._transport import POOL_LIMITS, SHARED, Pools
+from langchain_provider._sse import aiter_chunks, is_event_stream, iter_chunks
+from langchain_provider._version import USER_AGENT
 from langchain_provider.errors import (
     APIConnectionError,
     APITimeoutError,
     ResponseDecodeError,
     SambaNovaError,
     StreamInterruptedError,
+    classify,
+    decode_json,
+    error_from_http,
 )
 
-__all__ = [
-    "DEFAULT_TIMEOUT",
-    "POOL_LIMITS",
-    "STREAM_READ_TIMEOUT",
-    "USER_AGENT",
-    "ChatCompletionsClient",
-    "build_headers",
-    "resolve_timeout",
-    "transport_error",
-]
+# -- headers and the API key ---------------------------------------------------
+
+# Zero-width characters and the BOM are not whitespace to str.strip(), yet
+# editors and copy-paste leave them around keys.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _header_problem(value: str) -> str | None:
+    """What keeps ``value`` out of an HTTP header, described without quoting it."""
+    if value.isascii() and value.isprintable():
+        return None  # the usual case, checked at C speed
+    for position, char in enumerate(value):
+        if not (char.isascii() and char.isprintable()):
+            name = unicodedata.name(char, "a control character")
+            return f"character {position + 1} is U+{ord(char):04X} ({name})"
+    return None
+
+
+def normalize_api_key(key: SecretStr | str | None) -> SecretStr | None:
+    """The key with surrounding whitespace stripped; ``None`` when empty.
+
+    Raises:
+        ValueError: When the key holds a character no HTTP header can carry.
+            The message names the character and its position, never the key.
+    """
+    if key is None:
+        return None
+    raw = key.get_secret_value() if isinstance(key, SecretStr) else key
+    stripped = raw.strip().strip(_INVISIBLE).strip()
+    problem = _header_problem(stripped)
+    if problem is not None:
+        raise ValueError(
+            f"The API key cannot be sent in an HTTP header: {problem}. "
+            "Check the key for stray characters (e.g. copied from a document)."
+        ) from None
+    if stripped == raw and isinstance(key, SecretStr):
+        return key
+    return SecretStr(stripped)
+
+
+def check_default_headers(headers: Mapping[str, str] | None) -> None:
+    """Refuse header names or values that cannot be sent, naming the header.
+
+    Raises:
+        ValueError: For a non-string or non-ASCII name or value.
+    """
+    for name, value in (headers or {}).items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ValueError(f"default_headers entries must be strings: {name!r}.")
+        if _header_problem(name) or " " in name or ":" in name:
+            raise ValueError(f"default_headers has an invalid header name {name!r}.")
+        problem = _header_problem(value)
+        if problem is not None:
+            raise ValueError(f"default_headers[{name!r}] cannot be sent: {problem}.")
+
+
+def build_headers(
+    api_key: SecretStr | None, extra: Mapping[str, str] | None, *, stream: bool
+) -> dict[str, str]:
+    """The request headers, merged case-insensitively.
+
+    The package's ``Accept``, ``Content-Type`` and ``User-Agent`` give way to
+    the same headers in ``extra`` whatever their case; so does the
+    ``Authorization`` built from ``api_key``: an explicit ``Authorization`` in
+    ``extra`` wins (a gateway's own credential is never overwritten by a
+    SambaNova key found in the environment). No header is ever sent twice.
+    """
+    headers = {
+        "content-type": "application/json",
+        "accept": "text/event-stream" if stream else "application/json",
+        "user-agent": USER_AGENT,
+    }
+    if api_key is not None:
+        secret = api_key.get_secret_value()
+        if secret:
+            headers["authorization"] = f"Bearer {secret}"
+    for name, value in (extra or {}).items():
+        headers[name.lower()] = value
+    return headers
+
+
+# -- connection pools and their lifecycle --------------------------------------
+
+# Connections: generous yet bounded, since agents fan out widely. Idle ones
+# kept: few, like the vendor's SDK (20). httpcore 1.0 rescans every pooled
+# connection for each idle one on every request start and end, so a big idle
+# pool makes wide fan-outs quadratic: 256 concurrent requests took ~5x longer.
+POOL_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=20)
+
+_all_pools: weakref.WeakSet[Pools] = weakref.WeakSet()
+# Clients inherited from the parent process: kept alive, never used or closed.
+_inherited: list[Any] = []
+
+
+class Pools:
+    """One sync client per process and one async client per running loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sync: httpx.Client | None = None
+        self._async: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, httpx.AsyncClient
+        ] = weakref.WeakKeyDictionary()
+        self._hooked: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+        _all_pools.add(self)
+
+    def sync_client(self) -> httpx.Client:
+        """The process's sync client, opened on first use (again after close)."""
+        client = self._sync
+        if client is not None and not client.is_closed:
+            return client
+        with self._lock:
+            if self._sync is None or self._sync.is_closed:
+                self._sync = httpx.Client(limits=POOL_LIMITS)
+            return self._sync
+
+    def async_client(self) -> httpx.AsyncClient:
+        """The running loop's async client, opened on first use on that loop."""
+        loop = asyncio.get_running_loop()
+        client = self._async.get(loop)
+        if client is not None and not client.is_closed:
+            return client
+        with self._lock:
+            client = self._async.get(loop)
+            if client is None or client.is_closed:
+                client = httpx.AsyncClient(limits=POOL_LIMITS)
+                self._async[loop] = client
+                if loop not in self._hooked:
+                    self._hooked.add(loop)
+                    _close_before_loop(loop, self)
+            return client
+
+    def async_client_for(
+        self, loop: asyncio.AbstractEventLoop
+    ) -> httpx.AsyncClient | None:
+        """The client opened on ``loop``, if any (for tests and closing)."""
+        return self._async.get(loop)
+
+    def close(self) -> None:
+        """Close the sync client (the async ones close with ``aclose``)."""
+        with self._lock:
+            client, self._sync = self._sync, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close the sync client and the running loop's async client."""
+        self.close()
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            client = self._async.pop(loop, None)
+        if client is not None:
+            await client.aclose()
+
+    def _close_on(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Close ``loop``'s client by running its ``aclose`` on that loop."""
+        with self._lock:
+            client = self._async.pop(loop, None)
+        if client is not None and not client.is_closed:
+            loop.run_until_complete(client.aclose())
+
+    def _forget_in_child(self) -> None:
+        _inherited.extend([self._sync, *self._async.values()])
+        _inherited[:] = [client for client in _inherited if client is not None]
+        self._lock = threading.Lock()  # another thread may have held it at fork
+        self._sync = None
+        self._async = weakref.WeakKeyDictionary()
+        self._hooked = weakref.WeakSet()
+
+
+def _close_before_loop(loop: asyncio.AbstractEventLoop, pools: Pools) -> None:
+    """Make ``loop.close()`` first close ``pools``' client for that loop.
+
+    A loop closed with pooled sockets still open leaves them to the garbage
+    collector (``ResourceWarning: unclosed transport``), and only the loop can
+    close them properly. ``asyncio.run`` and ``loop.close()`` both end in
+    ``close()``, the one hook every loop passes through, so the loop's own
+    ``close`` is wrapped (once per loop and ``Pools``). Loops whose ``close``
+    cannot be replaced (e.g. uvloop's) keep the old behaviour: call
+    ``aclose()`` on the model, or the sockets are collected with the loop.
+    """
+    original = loop.close
+
+    def close() -> None:
+        if not loop.is_closed() and not loop.is_running():
+            pools._close_on(loop)
+        original()
+
+    try:
+        loop.close = close  # type: ignore[method-assign]
+    except (AttributeError, TypeError):  # pragma: no cover - e.g. uvloop
+        pass
+
+
+def _reset_in_child() -> None:
+    for pools in list(_all_pools):
+        pools._forget_in_child()
+
+
+def _close_shared_at_exit() -> None:
+    SHARED.close()
+
+
+SHARED = Pools()
+os.register_at_fork(after_in_child=_reset_in_child)
+atexit.register(_close_shared_at_exit)
+
+
+# -- sending, streaming and retrying -------------------------------------------
 
 logger = logging.getLogger("langchain_provider")
 
