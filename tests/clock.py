@@ -9,6 +9,8 @@ same verdict, and no test waits for a backoff for real.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,14 @@ nearly every time on an idle machine (issue 17)."""
 ROUNDS_UP_DELAY = 0.5 * (1 - 0.25 * ROUNDS_UP_JITTER)
 """The first backoff with ``ROUNDS_UP_JITTER`` (0.44505 s)."""
 
+TIMER_TOLERANCE = 0.02
+"""How much earlier than asked a real sleep may seem to end, seen from a test.
+
+``time.sleep`` and ``asyncio.sleep`` never end early on their own clock, but
+a test reads ``time.perf_counter``, which on some systems is another clock
+with another granularity (Windows' monotonic clock ticks every 15.6 ms). Any
+lower bound a test puts on a real wait is the planned delay minus this."""
+
 
 @dataclass
 class RecordingClock:
@@ -36,19 +46,26 @@ class RecordingClock:
     Attributes:
         jitter: What ``random()`` returns (a float in [0, 1)), fixed so that
             every planned delay is known exactly.
+        real: Whether each wait is also slept for real (for the few tests
+            that prove, over real sockets, that a wait is a wait).
         waits: Every delay the client asked to sleep, sync or async, in order.
     """
 
     jitter: float = HALF_JITTER
+    real: bool = False
     waits: list[float] = field(default_factory=list)
 
     def sleep(self, seconds: float) -> None:
-        """Record a sync wait; return at once."""
+        """Record a sync wait; return at once unless ``real``."""
         self.waits.append(seconds)
+        if self.real:
+            time.sleep(seconds)
 
     async def async_sleep(self, seconds: float) -> None:
-        """Record an async wait; return at once (without yielding to the loop)."""
+        """Record an async wait; return at once (no yield) unless ``real``."""
         self.waits.append(seconds)
+        if self.real:
+            await asyncio.sleep(seconds)
 
     def random(self) -> float:
         """The pinned jitter draw."""

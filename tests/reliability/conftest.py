@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import socket
 import threading
 import time
@@ -18,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from clock import RecordingClock
 from langchain_core.messages import BaseMessageChunk
 
-from langchain_provider import ChatSambaNova
+from langchain_provider import ChatSambaNova, _retry
 from langchain_provider.emulator import Emulator, EmulatorConfig
 
 API_KEY = "sk-reliability-4b1d6c0e9f2a"
@@ -172,22 +172,19 @@ class Sampler:
         self.peak = max(self.peak, self._read())
 
 
-_RETRY_LOG = re.compile(r"retry \d+ of \d+ in ([0-9.]+)s")
+@pytest.fixture
+def retry_clock(monkeypatch: pytest.MonkeyPatch) -> RecordingClock:
+    """The clock of every model made in the test: records waits, never sleeps.
 
-
-def planned_delays(caplog: pytest.LogCaptureFixture) -> list[float]:
-    """The waits the client announced before each retry (its DEBUG log).
-
-    Timing a retry from outside measures the machine as much as the client;
-    the announced delay is exact, so tests assert on it and keep only loose
-    bounds on elapsed time.
+    Timing a retry from outside measures the machine as much as the client,
+    and the retry log line rounds the delay for people to read; so a test
+    asserts the exact delays recorded here (jitter pinned at 0.5) and keeps
+    only loose upper bounds on elapsed time. Models read ``DEFAULT_POLICY``
+    when they are made, so swapping it reaches all of the test's models.
     """
-    delays = []
-    for record in caplog.records:
-        match = _RETRY_LOG.search(record.getMessage())
-        if match:
-            delays.append(float(match.group(1)))
-    return delays
+    clock = RecordingClock()
+    monkeypatch.setattr(_retry, "DEFAULT_POLICY", clock.policy())
+    return clock
 
 
 def report(name: str, value: Any) -> None:

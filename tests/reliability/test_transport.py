@@ -10,9 +10,16 @@ from __future__ import annotations
 import logging
 
 import pytest
+from clock import (
+    ROUNDS_UP_DELAY,
+    ROUNDS_UP_JITTER,
+    TIMER_TOLERANCE,
+    RecordingClock,
+    backoff,
+)
 from langchain_core.exceptions import ModelConnectionError, ModelTimeoutError
 
-from langchain_provider import ChatSambaNova
+from langchain_provider import ChatSambaNova, _retry
 from langchain_provider.errors import APIConnectionError, APITimeoutError
 
 from .conftest import (
@@ -22,15 +29,14 @@ from .conftest import (
     call,
     chat_requests,
     closed_port,
-    planned_delays,
     report,
 )
 
 TIMEOUT = 0.3
 # Upper bounds on elapsed time only catch a hang or a wait of the wrong order
 # (the emulator's pauses last seconds); what decides pass or fail is the error,
-# the request count and the delays the client announced, which a busy machine
-# cannot change.
+# the request count and the delays the client asked its clock for, which a
+# busy machine cannot change.
 SLACK = 5.0
 
 
@@ -44,29 +50,50 @@ def refused_model(max_retries: int) -> ChatSambaNova:
 
 
 @pytest.mark.parametrize("style", CALL_STYLES)
-async def test_connection_refused_raises_at_once_without_retries(style, caplog):
-    caplog.set_level(logging.DEBUG, logger="langchain_provider")
+async def test_connection_refused_raises_at_once_without_retries(style, retry_clock):
     outcome = await call(refused_model(max_retries=0), style)
     assert isinstance(outcome.error, APIConnectionError)
     assert isinstance(outcome.error, ModelConnectionError)
     assert "Could not reach the SambaNova API" in str(outcome.error)
     assert outcome.chunks == []
-    assert planned_delays(caplog) == []  # no retry was even planned
+    assert retry_clock.waits == []  # no retry was even planned
     assert outcome.seconds < SLACK
     report(f"connection refused, max_retries=0, {style} (s)", round(outcome.seconds, 4))
 
 
 @pytest.mark.parametrize("style", CALL_STYLES)
-async def test_connection_refused_is_retried_with_backoff(style, caplog):
+async def test_connection_refused_is_retried_with_backoff(style, retry_clock, caplog):
+    caplog.set_level(logging.DEBUG, logger="langchain_provider")
+    outcome = await call(refused_model(max_retries=2), style)
+    assert isinstance(outcome.error, APIConnectionError)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert logged.count("retry 1 of 2") == logged.count("retry 2 of 2") == 1
+    # 0.5 s, then 1 s, each shortened by a quarter of the (pinned) jitter draw.
+    assert retry_clock.waits == [backoff(0), backoff(1)] == [0.4375, 0.875]
+    assert outcome.seconds < SLACK
+
+
+@pytest.mark.parametrize("style", CALL_STYLES)
+async def test_a_backoff_the_log_rounds_up_is_really_waited(style, monkeypatch, caplog):
+    """Regression (issue 17): the first backoff is 0.44505 s, logged as 0.45 s.
+
+    The old test read the delay back from the log line and demanded that at
+    least that much time pass: with this jitter it failed on every run (the
+    real wait was 0.44505 s plus a few milliseconds). Here the clock records
+    the exact delay and really sleeps it, over a real refused connection; the
+    elapsed time is bounded below by the exact delay less the test clock's
+    granularity, never by a rounded figure.
+    """
+    clock = RecordingClock(jitter=ROUNDS_UP_JITTER, real=True)
+    monkeypatch.setattr(_retry, "DEFAULT_POLICY", clock.policy())
     caplog.set_level(logging.DEBUG, logger="langchain_provider")
     outcome = await call(refused_model(max_retries=1), style)
     assert isinstance(outcome.error, APIConnectionError)
-    retries = [r for r in caplog.records if "retry 1 of 1" in r.getMessage()]
-    assert len(retries) == 1
-    # One backoff of 0.5 s minus at most 25 % jitter, then the final refusal.
-    [delay] = planned_delays(caplog)
-    assert 0.375 <= delay <= 0.5
-    assert delay <= outcome.seconds < delay + SLACK
+    assert clock.waits == [ROUNDS_UP_DELAY] == [pytest.approx(0.44505, abs=1e-12)]
+    assert any("retry 1 of 1 in 0.45s" in r.getMessage() for r in caplog.records)
+    assert ROUNDS_UP_DELAY - TIMER_TOLERANCE <= outcome.seconds
+    assert outcome.seconds < ROUNDS_UP_DELAY + SLACK
+    report(f"connection refused, one 0.44505 s backoff, {style} (s)", outcome.seconds)
 
 
 @pytest.mark.parametrize("style", CALL_STYLES)
@@ -77,8 +104,9 @@ async def test_read_timeout_raises_within_the_timeout(emu, make_model, style):
     assert isinstance(outcome.error, ModelTimeoutError)
     assert "timed out" in str(outcome.error)
     assert outcome.chunks == []
-    # The server answers after 2 s: an error at all proves the timeout acted.
-    assert TIMEOUT <= outcome.seconds < TIMEOUT + SLACK
+    # The server answers after 2 s: an error at all proves the timeout acted;
+    # the lower bound allows for the test clock's granularity (TIMER_TOLERANCE).
+    assert TIMEOUT - TIMER_TOLERANCE <= outcome.seconds < TIMEOUT + SLACK
     assert len(chat_requests(emu)) == 1  # a read timeout is not retried
     report(
         f"read timeout {TIMEOUT}s, {style}: raised after (s)", round(outcome.seconds, 3)
@@ -96,7 +124,7 @@ async def test_stall_mid_stream_raises_after_the_delivered_chunks(
     assert outcome.content_chunks == ["Emulated", " reply", " to"]
     # 3 chunks at 200 tokens/s take ~10 ms, then one timeout of silence (the
     # stall lasts 1.5 s: an error at all proves the timeout acted).
-    assert TIMEOUT <= outcome.seconds < TIMEOUT + SLACK
+    assert TIMEOUT - TIMER_TOLERANCE <= outcome.seconds < TIMEOUT + SLACK
     assert len(chat_requests(emu)) == 1
     report(f"stall mid-stream, {style}: raised after (s)", round(outcome.seconds, 3))
 
