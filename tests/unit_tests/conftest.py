@@ -82,14 +82,6 @@ def retry_clock(monkeypatch: pytest.MonkeyPatch) -> RecordingClock:
     return clock
 
 
-@pytest.fixture(autouse=True)
-def _no_sambanova_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A developer's own key or base URL must not change what the tests see.
-    monkeypatch.delenv("SAMBANOVA_API_KEY", raising=False)
-    monkeypatch.delenv("SAMBANOVA_BASE_URL", raising=False)
-    monkeypatch.delenv("SAMBANOVA_API_BASE", raising=False)
-
-
 # ---------------------------------------------------------------------------
 # Response builders
 # ---------------------------------------------------------------------------
