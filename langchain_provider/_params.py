@@ -17,6 +17,7 @@ with no documented bound gets none, so nothing the service accepts is refused.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -244,14 +245,30 @@ def validate_max_retries(max_retries: Any) -> None:
         )
 
 
-def validate_timeout(timeout: Any) -> None:
-    """A timeout is a finite number of seconds > 0, an ``httpx.Timeout`` or ``None``.
+def validate_timeout(timeout: Any) -> Any:
+    """Check a timeout: finite seconds > 0, an ``httpx.Timeout``, a mapping or ``None``.
 
     ``None`` means the default (see ``ChatSambaNova.timeout``); an
-    ``httpx.Timeout`` is taken as given.
+    ``httpx.Timeout`` is taken as given, and a mapping of its phases
+    (``connect``, ``read``, ``write``, ``pool``; how ``dumpd`` writes one) is
+    made into one.
+
+    Returns:
+        The timeout, a mapping made into an ``httpx.Timeout``.
     """
     if timeout is None or isinstance(timeout, httpx.Timeout):
-        return
+        return timeout
+    if isinstance(timeout, Mapping):
+        unknown = sorted(set(timeout) - set(_TIMEOUT_PHASES))
+        if unknown or set(timeout) != set(_TIMEOUT_PHASES):
+            raise ValueError(
+                f"A timeout mapping needs exactly the keys {list(_TIMEOUT_PHASES)}, "
+                f"got {sorted(timeout)}."
+            )
+        for phase in _TIMEOUT_PHASES:
+            if timeout[phase] is not None:
+                validate_timeout(timeout[phase])
+        return httpx.Timeout(**timeout)
     if (
         isinstance(timeout, bool)
         or not isinstance(timeout, (int, float))
@@ -262,3 +279,48 @@ def validate_timeout(timeout: Any) -> None:
             "timeout must be a finite number of seconds > 0, an httpx.Timeout or "
             f"None (the default), got {timeout!r}."
         )
+    return timeout
+
+
+_TIMEOUT_PHASES = ("connect", "read", "write", "pool")
+_BASE_URL_VARIABLES = ("SAMBANOVA_BASE_URL", "SAMBANOVA_API_BASE")
+DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
+
+
+def base_url_from_env() -> str:
+    """The API root from the environment: the first non-empty variable, or the default.
+
+    ``SAMBANOVA_BASE_URL=`` (an empty value, as ``.env`` files write it)
+    counts as unset, so ``SAMBANOVA_API_BASE`` or the default applies.
+    """
+    for name in _BASE_URL_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return check_base_url(value)
+    return DEFAULT_BASE_URL
+
+
+def check_base_url(value: Any) -> str:
+    """Return ``value`` if it is an ``http(s)://host...`` URL httpx can send to.
+
+    Raises:
+        ValueError: Naming what is wrong (empty, not a URL, no host, another
+            scheme), before any request is sent.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"base_url must be a string URL, got {type(value).__name__}.")
+    url = value.strip()
+    if not url:
+        raise ValueError(
+            "base_url is empty: give the API root, e.g. https://api.sambanova.ai/v1."
+        )
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"base_url {url!r} is not a valid URL: {exc}.") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(
+            f"base_url {url!r} must be an http:// or https:// URL with a host, "
+            "e.g. https://api.sambanova.ai/v1."
+        )
+    return url

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,13 +98,13 @@ def estimate_text_tokens(text: str) -> int:
     return sum(_piece_tokens(piece) for piece in _PIECE.findall(text))
 
 
-def _content_tokens(content: Any) -> int:
+def _content_tokens(content: Any, count_text: Callable[[str], int]) -> int:
     if isinstance(content, str):
-        return estimate_text_tokens(content)
+        return count_text(content)
     total = 0
     for part in content or []:
         if part.get("type") == "text":
-            total += estimate_text_tokens(part.get("text") or "")
+            total += count_text(part.get("text") or "")
         else:
             total += IMAGE_TOKENS
     return total
@@ -114,6 +114,7 @@ def estimate_prompt_tokens(
     api_messages: Sequence[Mapping[str, Any]],
     api_tools: Sequence[Any] | None,
     cost: TemplateCost,
+    count_text: Callable[[str], int] = estimate_text_tokens,
 ) -> int:
     """Estimate the prompt tokens of a request's messages and tools.
 
@@ -121,17 +122,19 @@ def estimate_prompt_tokens(
         api_messages: The ``messages`` of the request body, as converted.
         api_tools: The request's ``tools`` (OpenAI format), if any.
         cost: The model's template overhead.
+        count_text: Counts the tokens of one text (a user's own tokenizer,
+            LangChain's ``custom_get_token_ids``, or the estimate).
 
     Returns:
         The estimated ``usage.prompt_tokens``.
     """
     total = cost.per_prompt
     for message in api_messages:
-        total += cost.per_message + _content_tokens(message.get("content"))
+        total += cost.per_message + _content_tokens(message.get("content"), count_text)
         if message.get("tool_calls"):
-            total += estimate_text_tokens(json.dumps(message["tool_calls"]))
+            total += count_text(json.dumps(message["tool_calls"]))
         if message.get("reasoning"):
-            total += estimate_text_tokens(message["reasoning"])
+            total += count_text(message["reasoning"])
     if api_tools:
-        total += estimate_text_tokens(json.dumps(api_tools))
+        total += count_text(json.dumps(api_tools))
     return total

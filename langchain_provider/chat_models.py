@@ -26,7 +26,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils import secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import (
     AliasChoices,
@@ -51,6 +51,8 @@ from langchain_provider._http import (
     resolve_timeout,
 )
 from langchain_provider._params import (
+    base_url_from_env,
+    check_base_url,
     check_model_kwargs,
     check_parameter,
     check_request,
@@ -89,7 +91,6 @@ from langchain_provider._token_count import (
 )
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
-DEFAULT_BASE_URL = "https://api.sambanova.ai/v1"
 LIVE_HOST = "api.sambanova.ai"
 
 # Fields sent in the body when, and only when, the user set them: the server's
@@ -300,8 +301,13 @@ class ChatSambaNova(BaseChatModel):
 
     # hide_input_in_errors: a validation error must never echo the API key.
     # Assignments are validated by __setattr__ below, not validate_assignment.
+    # use_attribute_docstrings: each field's docstring is its description, so
+    # help(ChatSambaNova) and model_fields[...].description explain it.
     model_config = ConfigDict(
-        populate_by_name=True, protected_namespaces=(), hide_input_in_errors=True
+        populate_by_name=True,
+        protected_namespaces=(),
+        hide_input_in_errors=True,
+        use_attribute_docstrings=True,
     )
 
     model: str = Field(
@@ -325,15 +331,14 @@ class ChatSambaNova(BaseChatModel):
     ``ValueError`` naming the problem, never the key."""
 
     base_url: str = Field(
-        default_factory=from_env(
-            ["SAMBANOVA_BASE_URL", "SAMBANOVA_API_BASE"], default=DEFAULT_BASE_URL
-        ),
+        default_factory=base_url_from_env,
         validation_alias=AliasChoices("base_url", "sambanova_api_base"),
     )
     """API root; requests go to ``{base_url}/chat/completions``.
 
     Alias ``sambanova_api_base``; read from ``SAMBANOVA_BASE_URL`` (or
-    ``SAMBANOVA_API_BASE``) when not given."""
+    ``SAMBANOVA_API_BASE``) when not given or None; an empty variable counts
+    as unset. A URL that is not ``http(s)://host...`` raises ``ValueError``."""
 
     # Body parameters: None (the default) means "unset, the server's default";
     # each field's range is its rule in _params.RULES, checked on assignment too.
@@ -353,8 +358,11 @@ class ChatSambaNova(BaseChatModel):
     max_completion_tokens: int | None = None
     """Most tokens to generate, at least 1 (the newer name of ``max_tokens``)."""
 
-    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
-    """Up to four sequences at which generation stops (a string is one)."""
+    stop: list[str] | str | None = Field(
+        default=None, validation_alias=AliasChoices("stop", "stop_sequences")
+    )
+    """Up to four sequences at which generation stops (a string is one; alias
+    ``stop_sequences``)."""
 
     reasoning_effort: str | None = None
     """How hard reasoning models (gpt-oss) think: ``low``, ``medium``, ``high``."""
@@ -453,9 +461,15 @@ class ChatSambaNova(BaseChatModel):
     @classmethod
     def _validate_timeout(cls, value: Any) -> Any:
         # Before pydantic's own checks, so that a bad value gets our message
-        # naming what is allowed rather than pydantic's union report.
-        validate_timeout(value)
-        return value
+        # naming what is allowed rather than pydantic's union report. A
+        # mapping is how dumpd writes an httpx.Timeout (see lc_attributes).
+        return validate_timeout(value)
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _validate_base_url(cls, value: Any) -> Any:
+        # None reads the environment, as for api_key (and as load() passes it).
+        return base_url_from_env() if value is None else check_base_url(value)
 
     @model_validator(mode="before")
     @classmethod
@@ -573,6 +587,13 @@ class ChatSambaNova(BaseChatModel):
         return "sambanova-chat"
 
     @property
+    def lc_attributes(self) -> dict[str, Any]:
+        """Values ``dumpd`` writes in loadable form: an ``httpx.Timeout`` as a dict."""
+        if isinstance(self.timeout, httpx.Timeout):
+            return {"timeout": self.timeout.as_dict()}
+        return {}
+
+    @property
     def lc_secrets(self) -> dict[str, str]:
         """Fields that hold secrets, and the environment variables they come from."""
         return {"api_key": "SAMBANOVA_API_KEY"}
@@ -674,7 +695,9 @@ class ChatSambaNova(BaseChatModel):
             stream_usage=self.stream_usage if stream_usage is None else stream_usage,
             # Per call too: a client option, never a body field.
             reasoning_in_history=checked_policy(
-                kwargs.pop("reasoning_in_history", self.reasoning_in_history)
+                _or_default(
+                    kwargs.pop("reasoning_in_history", None), self.reasoning_in_history
+                )
             ),
         )
 
@@ -866,7 +889,9 @@ class ChatSambaNova(BaseChatModel):
     def get_num_tokens(self, text: str) -> int:
         """Estimate the tokens of a text, offline (no tokenizer is downloaded).
 
-        A BPE-like heuristic: one token per common word or punctuation mark,
+        LangChain's ``custom_get_token_ids``, when set, counts instead (here
+        and in ``get_num_tokens_from_messages``). Otherwise a BPE-like
+        heuristic: one token per common word or punctuation mark,
         more for long words, digits in threes, about one per CJK character.
         On everyday English it matches word-level counts to a few percent;
         rare words, long numbers and code can be 10-20% off either way.
@@ -877,6 +902,12 @@ class ChatSambaNova(BaseChatModel):
         Returns:
             The estimated number of tokens.
         """
+        return self._count_text(text)
+
+    def _count_text(self, text: str) -> int:
+        # LangChain's custom_get_token_ids is the user's tokenizer: it wins.
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
         return estimate_text_tokens(text)
 
     def get_num_tokens_from_messages(
@@ -913,7 +944,7 @@ class ChatSambaNova(BaseChatModel):
         ]
         api_tools = format_tools(tools) if tools else None
         return estimate_prompt_tokens(
-            api_messages, api_tools, template_cost(self.model)
+            api_messages, api_tools, template_cost(self.model), self._count_text
         )
 
     # -- the model catalog -----------------------------------------------------
@@ -1024,6 +1055,11 @@ def _field_names(cls: type[BaseChatModel]) -> frozenset[str]:
         if isinstance(alias, AliasChoices):
             names.update(choice for choice in alias.choices if isinstance(choice, str))
     return frozenset(names)
+
+
+def _or_default(value: Any, default: Any) -> Any:
+    """A per-call value, where None means "the model's setting"."""
+    return default if value is None else value
 
 
 def _mark_provider(chunk: ChatGenerationChunk) -> None:
