@@ -16,6 +16,7 @@ with no documented bound gets none, so nothing the service accepts is refused.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Mapping
@@ -24,6 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.utils.utils import get_pydantic_field_names
+from pydantic import AliasChoices
 
 MAX_STOP_SEQUENCES = 4
 REASONING_EFFORTS = ("low", "medium", "high")
@@ -324,3 +328,37 @@ def check_base_url(value: Any) -> str:
             "e.g. https://api.sambanova.ai/v1."
         )
     return url
+
+
+# Fields sent in the body when, and only when, the user set them: the server's
+# own defaults stay in force otherwise. Each has its rule in RULES.
+SAMPLING_FIELDS = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "max_completion_tokens",
+    "n",
+    "seed",
+    "logprobs",
+    "top_logprobs",
+    "repetition_penalty",
+    "do_sample",
+    "chat_template_kwargs",
+    "reasoning_effort",
+)
+
+
+@functools.cache
+def field_names(cls: type[BaseChatModel]) -> frozenset[str]:
+    """Field names of ``cls`` with every alias they accept.
+
+    Cached per class: it runs on every construction and assignment, and a
+    class's fields never change.
+    """
+    names = get_pydantic_field_names(cls)
+    for field in cls.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(choice for choice in alias.choices if isinstance(choice, str))
+    return frozenset(names)

@@ -53,6 +53,7 @@ from langchain_core.utils.json import parse_partial_json
 from langchain_provider.errors import ResponseDecodeError
 
 # -- shape checks --------------------------------------------------------------
+# Each takes a field's value and its name (``what``, for the error message).
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -70,10 +71,6 @@ def _bad(what: str, value: Any, expected: str) -> ResponseDecodeError:
 def as_mapping(value: Any, what: str) -> Mapping[str, Any]:
     """Return ``value`` as a JSON object; ``null`` is an empty one.
 
-    Args:
-        value: The field's value.
-        what: The field's name, for the error message.
-
     Raises:
         ResponseDecodeError: For anything but an object or ``null``.
     """
@@ -86,10 +83,6 @@ def as_mapping(value: Any, what: str) -> Mapping[str, Any]:
 
 def as_items(value: Any, what: str) -> list[Mapping[str, Any]]:
     """Return ``value`` as a list of JSON objects; ``null`` is an empty list.
-
-    Args:
-        value: The field's value.
-        what: The field's name, for the error message.
 
     Raises:
         ResponseDecodeError: For anything but a list of objects or ``null``.
@@ -106,10 +99,6 @@ def as_items(value: Any, what: str) -> list[Mapping[str, Any]]:
 
 def as_text(value: Any, what: str) -> str:
     """Return ``value`` as a string; ``null`` is the empty string.
-
-    Args:
-        value: The field's value.
-        what: The field's name, for the error message.
 
     Raises:
         ResponseDecodeError: For anything but a string or ``null``.
@@ -134,10 +123,6 @@ def as_optional_text(value: Any, what: str) -> str | None:
 
 def as_index(value: Any, what: str) -> int | None:
     """Return ``value`` as a non-negative index (decimal strings accepted).
-
-    Args:
-        value: The field's value; ``None`` when absent.
-        what: The field's name, for the error message.
 
     Raises:
         ResponseDecodeError: For a non-numeric, negative or boolean index.
@@ -183,16 +168,7 @@ _TOP_LEVEL_USAGE_FIELDS = frozenset(
 
 # The token counts that may be summed across responses; everything else in a
 # usage object (rates, timestamps, flags) is meaningless when added up.
-_SUMMABLE_COUNTS = frozenset(
-    {
-        "prompt_tokens",
-        "completion_tokens",
-        "total_tokens",
-        "input_tokens_count",
-        "output_tokens_count",
-        "total_tokens_count",
-    }
-)
+_SUMMABLE_COUNTS = frozenset(n for names in _COUNT_SOURCES.values() for n in names)
 
 
 def _int(value: Any) -> int | None:
@@ -636,18 +612,29 @@ IDENTITY_FIELDS = (
 )
 
 
-def identity_metadata(body: Mapping[str, Any]) -> dict[str, Any]:
+def identity_metadata(
+    body: Mapping[str, Any],
+    fields: tuple[tuple[str, str], ...] = IDENTITY_FIELDS,
+    *,
+    provider: bool = True,
+) -> dict[str, Any]:
     """The provider, model and fingerprint a body or chunk names.
 
     Reports the model the response names, not the constructor's: a per-call
     ``model=`` override must show up here.
 
+    Args:
+        body: A response body or stream chunk.
+        fields: The identity fields to read (a stream reads each only until
+            one chunk has named it).
+        provider: Whether to name the provider too.
+
     Raises:
         ResponseDecodeError: When ``model`` or ``system_fingerprint`` is not
             a string.
     """
-    metadata: dict[str, Any] = {"model_provider": MODEL_PROVIDER}
-    for wire_name, key in IDENTITY_FIELDS:
+    metadata: dict[str, Any] = {"model_provider": MODEL_PROVIDER} if provider else {}
+    for wire_name, key in fields:
         value = as_optional_text(body.get(wire_name), wire_name)
         if value is not None:
             metadata[key] = value
@@ -676,6 +663,10 @@ def reasoning_of(source: Mapping[str, Any], what: str) -> str:
     gpt-oss sends ``reasoning``; other OpenAI-compatible servers
     ``reasoning_content``; the first non-empty one counts.
     """
+    # Hot path (once per delta): the shape checks run only for an odd type.
+    reasoning = source.get("reasoning") or source.get("reasoning_content") or ""
+    if type(reasoning) is str:
+        return reasoning
     return as_text(source.get("reasoning"), f"{what}.reasoning") or as_text(
         source.get("reasoning_content"), f"{what}.reasoning_content"
     )
@@ -704,7 +695,7 @@ def _ordered_choices(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [choices[i] for i in order]
 
 
-def _generation(
+def _chat_generation(
     choice: Mapping[str, Any], body: Mapping[str, Any], usage: tuple[Any, dict]
 ) -> ChatGeneration:
     raw = as_mapping(choice.get("message"), "choices[].message")
@@ -756,7 +747,7 @@ def chat_result_from_response(body: Mapping[str, Any]) -> ChatResult:
     """
     usage = usage_fields(body)
     generations = [
-        _generation(choice, body, usage) for choice in _ordered_choices(body)
+        _chat_generation(choice, body, usage) for choice in _ordered_choices(body)
     ]
     # Only what the server reported: LangChain copies llm_output into the
     # message's response_metadata, where a None the stream lacks would differ.
@@ -806,9 +797,7 @@ class ChoiceAssembler:
         delta = choice.get("delta")
         if type(delta) is not dict:
             delta = as_mapping(delta, "choices[].delta")
-        reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
-        if type(reasoning) is not str:
-            reasoning = reasoning_of(delta, "delta")
+        reasoning = reasoning_of(delta, "delta")
         text = delta.get("content")
         if type(text) is not str:
             text = as_text(text, "delta.content")
@@ -913,9 +902,9 @@ class StreamAssembler:
             if index != 0 and as_index(index, "choices[].index"):
                 raise _multiple_choices(index)
             info = self._choice.feed(choice, fields, metadata) or info
-        return self._generation(chunk, fields, metadata, info)
+        return self._chunk(chunk, fields, metadata, info)
 
-    def _generation(
+    def _chunk(
         self,
         chunk: Mapping[str, Any],
         fields: dict[str, Any],
@@ -934,17 +923,11 @@ class StreamAssembler:
     def _add_identity(self, chunk: Mapping[str, Any], metadata: dict[str, Any]) -> None:
         # Provider, model and fingerprint each go out once: with the first
         # chunk handed over, or with the first later one that names them.
-        if self._identity_pending is None:
-            metadata["model_provider"] = MODEL_PROVIDER
-            self._identity_pending = IDENTITY_FIELDS
-        pending = []
-        for wire_name, key in self._identity_pending:
-            value = as_optional_text(chunk.get(wire_name), wire_name)
-            if value is None:
-                pending.append((wire_name, key))
-            else:
-                metadata[key] = value
-        self._identity_pending = tuple(pending)
+        first = self._identity_pending is None
+        fields = IDENTITY_FIELDS if first else self._identity_pending
+        found = identity_metadata(chunk, fields or (), provider=first)
+        metadata.update(found)
+        self._identity_pending = tuple(f for f in fields or () if f[1] not in found)
 
     def finish(self) -> ChatGenerationChunk | None:
         """Hand over what the stream held back, once ``[DONE]`` has arrived.
@@ -974,4 +957,34 @@ class StreamAssembler:
             fields["id"] = as_optional_text(self._usage.get("id"), "id")
         if len(fields) == 1 and not fields["content"] and not metadata:
             return None
-        return self._generation(self._usage or {}, fields, metadata, None)
+        return self._chunk(self._usage or {}, fields, metadata, None)
+
+
+# -- metadata the client adds ---------------------------------------------------
+
+
+def with_rate_limit(
+    result: ChatResult, rate_limit: dict[str, Any] | None
+) -> ChatResult:
+    """Put the response's rate-limit state in each message's metadata."""
+    if rate_limit is not None:
+        for generation in result.generations:
+            generation.message.response_metadata["rate_limit"] = rate_limit
+    return result
+
+
+def annotate_chunk(
+    chunk: ChatGenerationChunk, rate_limit: dict[str, Any] | None, *, v1: bool
+) -> None:
+    """Add what the stream knows beyond the chunk's own data, shared by both twins.
+
+    The response's rate-limit headers go on the first chunk handed over (once
+    per stream, so the aggregate has them once), and under
+    ``output_version="v1"`` every chunk names its provider.
+    """
+    if rate_limit is not None:
+        chunk.message.response_metadata["rate_limit"] = rate_limit
+    if v1:
+        # langchain-core converts each v1 chunk on its own: name the provider
+        # on every one, so its blocks come from our translator.
+        chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER

@@ -4,7 +4,9 @@ A callback handler times every chat model call from the client's side (start,
 first streamed token, end) and keeps the timing the server reported for that
 same call, so each row compares like with like:
 
-- server TTFT (``time_to_first_token``) beside the client's first token (streams);
+- server TTFT (``time_to_first_token``) beside the client's first token (streams):
+  the same token on both sides, the first the model generated, reasoning
+  included (the server's TTFT counts reasoning tokens too);
 - server execution (``model_execution_time``) beside the client's wall time;
 - their difference: what the network and the client add to that call.
 """
@@ -51,36 +53,75 @@ class CallTimer(BaseCallbackHandler):
         label: The label given to the calls that start from now on.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        """Make a timer.
+
+        Args:
+            clock: Seconds from a monotonic clock (tests pass a fake one).
+        """
         self.calls: list[CallTiming] = []
         self.label = "call"
+        self._clock = clock
         self._open: dict[UUID, tuple[float, CallTiming]] = {}
 
     def on_chat_model_start(
         self, serialized: Any, messages: Any, *, run_id: UUID, **kwargs: Any
     ) -> None:
         """Start the clock of one call."""
-        self._open[run_id] = (time.perf_counter(), CallTiming(self.label))
+        self._open[run_id] = (self._clock(), CallTiming(self.label))
 
     def on_llm_new_token(
-        self, token: str | list[str | dict[str, Any]], *, run_id: UUID, **kwargs: Any
+        self,
+        token: str | list[str | dict[str, Any]],
+        *,
+        chunk: Any = None,
+        run_id: UUID,
+        **kwargs: Any,
     ) -> None:
-        """Note the first streamed token with text."""
+        """Note the first streamed token, whatever it carries.
+
+        The server's TTFT is the time of the first token the model generated,
+        reasoning included. So the client's is its first chunk of the answer,
+        text or not: reasoning (gpt-oss), a ``<think>`` tag the client parses
+        away (DeepSeek-R1), a tool call or text. Only an empty chunk that closes
+        the stream (finish reason, usage) carries no token.
+        """
         started, timing = self._open.get(run_id, (0.0, None))
-        if timing is not None and token and timing.client_ttft is None:
-            timing.client_ttft = time.perf_counter() - started
+        if timing is None or timing.client_ttft is not None:
+            return
+        if not (_carries_token(chunk) if chunk is not None else token):
+            return
+        timing.client_ttft = self._clock() - started
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         """Stop the clock; keep what the server reported for this call."""
         if run_id not in self._open:
             return
         started, timing = self._open.pop(run_id)
-        timing.client_wall = time.perf_counter() - started
+        timing.client_wall = self._clock() - started
         generation = response.generations[0][0] if response.generations else None
         if isinstance(generation, ChatGeneration):
             metadata = generation.message.response_metadata
             timing.server = dict(metadata.get("timing") or {})
         self.calls.append(timing)
+
+
+def _carries_token(chunk: Any) -> bool:
+    """Whether a streamed chunk holds a generated token (seen or parsed away)."""
+    message = getattr(chunk, "message", chunk)
+    if (
+        getattr(message, "content", None)
+        or getattr(message, "additional_kwargs", {}).get("reasoning_content")
+        or getattr(message, "tool_call_chunks", None)
+    ):
+        return True
+    # An empty chunk counts unless it only ends the stream.
+    closes = (
+        getattr(message, "usage_metadata", None)
+        or getattr(message, "response_metadata", {}).get("finish_reason")
+        or getattr(message, "chunk_position", None) == "last"
+    )
+    return not closes
 
 
 # (header words, value of a row, unit) -- every header names its unit.

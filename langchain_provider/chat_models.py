@@ -10,7 +10,6 @@ the module path. ``docs/architecture.md`` draws the whole flow.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -27,7 +26,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
-from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
+from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import (
     AliasChoices,
     ConfigDict,
@@ -50,12 +49,15 @@ from langchain_provider._http import (
     normalize_api_key,
     resolve_timeout,
 )
-from langchain_provider._params import (
+from langchain_provider._params import (  # noqa: F401 - DEFAULT_BASE_URL is public
+    DEFAULT_BASE_URL,
+    SAMPLING_FIELDS,
     base_url_from_env,
     check_base_url,
     check_model_kwargs,
     check_parameter,
     check_request,
+    field_names,
     normalize_stop,
     validate_max_retries,
     validate_timeout,
@@ -78,10 +80,11 @@ from langchain_provider._request import (
     tool_names,
 )
 from langchain_provider._response import (
-    MODEL_PROVIDER,
     StreamAssembler,
+    annotate_chunk,
     chat_result_from_response,
     combine_token_usage,
+    with_rate_limit,
 )
 from langchain_provider._retry import RetryPolicy
 from langchain_provider._token_count import (
@@ -92,25 +95,6 @@ from langchain_provider._token_count import (
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
 LIVE_HOST = "api.sambanova.ai"
-
-# Fields sent in the body when, and only when, the user set them: the server's
-# own defaults stay in force otherwise. Each has its rule in _params.RULES.
-_SAMPLING_FIELDS = (
-    "temperature",
-    "top_p",
-    "top_k",
-    "max_tokens",
-    "max_completion_tokens",
-    "n",
-    "seed",
-    "logprobs",
-    "top_logprobs",
-    "repetition_penalty",
-    "do_sample",
-    "chat_template_kwargs",
-    "reasoning_effort",
-)
-
 
 # Per-call options that configure the client or the stream: never body fields.
 _CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
@@ -135,39 +119,17 @@ class ChatSambaNova(BaseChatModel):
         call returns; the test suite runs every other sample against the
         emulator.
 
-    Key init args — completion params:
-        model: str
-            Model name, e.g. ``"Meta-Llama-3.3-70B-Instruct"``, ``"gpt-oss-120b"``
-            (alias ``model_name``).
-        temperature: float | None
-            Sampling temperature, 0 to 2.
-        top_p: float | None
-            Nucleus sampling mass, 0 to 1.
-        top_k: int | None
-            Sample among the k most likely tokens, 1 to 100.
-        max_tokens: int | None
-            Most tokens to generate (also ``max_completion_tokens``).
-        stop: list[str] | str | None
-            Up to four stop sequences.
-        n, seed, logprobs, top_logprobs, repetition_penalty, do_sample,
-        chat_template_kwargs, reasoning_effort:
-            The service's other parameters; see each field. Unset (None)
-            parameters are not sent. Unknown keywords go to ``model_kwargs``
-            with a warning.
+    Key init args:
+        model (alias ``model_name``), temperature, top_p, top_k, max_tokens /
+        max_completion_tokens, stop, n, seed, logprobs, top_logprobs,
+        repetition_penalty, do_sample, chat_template_kwargs, reasoning_effort:
+            The service's parameters; unset (None) ones are not sent, unknown
+            keywords go to ``model_kwargs`` with a warning.
+        api_key, base_url, timeout, max_retries, default_headers, http_client:
+            The client's; ``SAMBANOVA_API_KEY`` and ``SAMBANOVA_BASE_URL`` are
+            read when the key and root are not given.
 
-    Key init args — client params:
-        api_key: SecretStr | None
-            Read from ``SAMBANOVA_API_KEY`` when not given (alias
-            ``sambanova_api_key``).
-        base_url: str
-            API root; ``SAMBANOVA_BASE_URL``, ``SAMBANOVA_API_BASE`` or
-            ``https://api.sambanova.ai/v1`` (alias ``sambanova_api_base``).
-        timeout: float | httpx.Timeout | None
-            Seconds for every phase, or an ``httpx.Timeout``; unset: 5 s to
-            connect, 600 s for a non-streamed answer, 60 s between stream reads
-            (alias ``request_timeout``).
-        max_retries: int
-            Retries on 408/409/429/5xx and connection failures (default 2).
+        ``help(ChatSambaNova)`` describes every field, with its range.
 
     Instantiate:
         .. code-block:: python
@@ -481,14 +443,14 @@ class ChatSambaNova(BaseChatModel):
         # On assignment (validate_assignment) pydantic passes the instance's
         # __dict__, which also holds cached properties such as core's
         # `_serialized`: underscored names are never body fields.
-        names = set(_field_names(cls)) | {k for k in values if k.startswith("_")}
+        names = set(field_names(cls)) | {k for k in values if k.startswith("_")}
         # A copy: the helper adds to model_kwargs in place, and the dict is the
         # caller's. Checked first: the helper only warns about declared fields.
         model_kwargs = dict(values.get("model_kwargs") or {})
-        check_model_kwargs(model_kwargs, _field_names(cls))
+        check_model_kwargs(model_kwargs, field_names(cls))
         return _build_model_kwargs({**values, "model_kwargs": model_kwargs}, names)
 
-    @field_validator(*_SAMPLING_FIELDS, "stop", mode="before")
+    @field_validator(*SAMPLING_FIELDS, "stop", mode="before")
     @classmethod
     def _check_parameter(cls, value: Any, info: ValidationInfo) -> Any:
         # Before pydantic's own coercion, so the message names the range.
@@ -498,7 +460,7 @@ class ChatSambaNova(BaseChatModel):
     @field_validator("model_kwargs", mode="after")
     @classmethod
     def _check_model_kwargs(cls, value: dict[str, Any]) -> dict[str, Any]:
-        check_model_kwargs(value, _field_names(cls))
+        check_model_kwargs(value, field_names(cls))
         return value
 
     @field_validator("api_key", mode="before")
@@ -568,7 +530,7 @@ class ChatSambaNova(BaseChatModel):
     def _default_params(self) -> dict[str, Any]:
         """The body fields this instance sends, apart from messages and tools."""
         params: dict[str, Any] = {"model": self.model}
-        for name in _SAMPLING_FIELDS:
+        for name in SAMPLING_FIELDS:
             value = getattr(self, name)
             if value is not None:
                 params[name] = value
@@ -742,7 +704,7 @@ class ChatSambaNova(BaseChatModel):
     ) -> ChatResult:
         client, body = self._prepare_call(messages, stop, kwargs, stream=False)
         result = chat_result_from_response(client.create(body))
-        return _with_rate_limit(result, client.rate_limit)
+        return with_rate_limit(result, client.rate_limit)
 
     async def _agenerate(
         self,
@@ -753,7 +715,7 @@ class ChatSambaNova(BaseChatModel):
     ) -> ChatResult:
         client, body = self._prepare_call(messages, stop, kwargs, stream=False)
         result = chat_result_from_response(await client.acreate(body))
-        return _with_rate_limit(result, client.rate_limit)
+        return with_rate_limit(result, client.rate_limit)
 
     def _stream(
         self,
@@ -770,7 +732,8 @@ class ChatSambaNova(BaseChatModel):
             for raw in chunks:
                 chunk = assembler.feed(raw)
                 if chunk is not None:
-                    _annotate(chunk, client, v1=v1)
+                    annotate_chunk(chunk, client.rate_limit, v1=v1)
+                    client.rate_limit = None  # once per stream: the first chunk
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -797,7 +760,8 @@ class ChatSambaNova(BaseChatModel):
             async for raw in chunks:
                 chunk = assembler.feed(raw)
                 if chunk is not None:
-                    _annotate(chunk, client, v1=v1)
+                    annotate_chunk(chunk, client.rate_limit, v1=v1)
+                    client.rate_limit = None  # once per stream: the first chunk
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -1042,56 +1006,6 @@ _OWN_FIELDS = frozenset(ChatSambaNova.model_fields) - frozenset(
 )
 
 
-@functools.cache
-def _field_names(cls: type[BaseChatModel]) -> frozenset[str]:
-    """Field names of ``cls`` with every alias they accept.
-
-    Cached per class: it runs on every construction and assignment, and a
-    class's fields never change.
-    """
-    names = get_pydantic_field_names(cls)
-    for field in cls.model_fields.values():
-        alias = field.validation_alias
-        if isinstance(alias, AliasChoices):
-            names.update(choice for choice in alias.choices if isinstance(choice, str))
-    return frozenset(names)
-
-
 def _or_default(value: Any, default: Any) -> Any:
     """A per-call value, where None means "the model's setting"."""
     return default if value is None else value
-
-
-def _mark_provider(chunk: ChatGenerationChunk) -> None:
-    """Name the provider on every chunk, so v1 content blocks use our translator.
-
-    Only for ``output_version="v1"``, where langchain-core converts each chunk
-    on its own; other streams name it once, in the finish chunk.
-    """
-    chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER
-
-
-def _with_rate_limit(
-    result: ChatResult, rate_limit: dict[str, Any] | None
-) -> ChatResult:
-    """Put the response's rate-limit state in each message's metadata."""
-    if rate_limit is not None:
-        for generation in result.generations:
-            generation.message.response_metadata["rate_limit"] = rate_limit
-    return result
-
-
-def _annotate(
-    chunk: ChatGenerationChunk, client: ChatCompletionsClient, *, v1: bool
-) -> None:
-    """Add what the stream knows beyond the chunk's own data, shared by both twins.
-
-    The response's rate-limit headers go on the first chunk handed over (once
-    per stream, so the aggregate has them once), and under
-    ``output_version="v1"`` every chunk names its provider.
-    """
-    if client.rate_limit is not None:
-        chunk.message.response_metadata["rate_limit"] = client.rate_limit
-        client.rate_limit = None
-    if v1:
-        _mark_provider(chunk)

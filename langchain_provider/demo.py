@@ -2,24 +2,30 @@
 
 Run it with ``python -m langchain_provider.demo``.
 
-With ``SAMBANOVA_API_KEY`` set it talks to the live service (or to
-``SAMBANOVA_BASE_URL``); without one it starts the bundled emulator in-process
-and talks to it over loopback HTTP. It shows a plain invoke, a live-printed
-stream, a LangGraph tool-calling agent running a real Python tool, structured
-output into a pydantic model, and a table of the server-reported timing
-metrics beside what the client measured for the same calls, after a warm-up.
+With ``SAMBANOVA_API_KEY`` set it talks to ``SAMBANOVA_BASE_URL`` (the live
+service when that is unset); without a key it starts the embedded emulator
+in-process and talks to it over loopback HTTP. Its first line names the server.
+It shows a plain invoke, a live-printed stream (with the reasoning of
+reasoning models), a LangGraph tool-calling agent running a real Python tool,
+structured output into a pydantic model, and a table of the server-reported
+timing metrics beside what the client measured for the same calls, after a
+warm-up.
 
-Needs the ``demo`` extra of the ``langchain-sambanova-cloud`` distribution:
-``pip install -e ".[demo]"`` in a checkout.
+Needs the ``demo`` extra of the ``langchain-sambanova-cloud`` distribution
+(``pip install -e ".[demo]"`` in a checkout); it says so before starting when
+a package of that extra is missing.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
+import sys
 import textwrap
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableConfig
@@ -38,6 +44,13 @@ from langchain_provider._version import DISTRIBUTION_NAME
 
 _COLOUR = use_colour()
 
+# The live service's host: only a base URL on it is "the live service".
+LIVE_HOST = "api.sambanova.ai"
+
+# What the ``demo`` extra brings beyond the core install: LangChain's agent on
+# LangGraph, and the emulator's server.
+DEMO_EXTRA_MODULES = ("langchain", "langgraph", "starlette", "uvicorn")
+
 
 @tool
 def multiply(a: int, b: int) -> int:
@@ -53,11 +66,37 @@ class CityFacts(BaseModel):
     population_millions: float = Field(description="Population in millions")
 
 
+def missing_extras() -> list[str]:
+    """The packages of the ``demo`` extra that cannot be imported."""
+    missing = []
+    for name in DEMO_EXTRA_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
+def describe_target(base_url: str) -> str:
+    """Name the server at `base_url`: the live service only on its own host.
+
+    Args:
+        base_url: The API root the model talks to.
+    """
+    if urlsplit(base_url).hostname == LIVE_HOST:
+        return f"the live SambaNova service ({base_url})"
+    return f"the server at {base_url}"
+
+
 @contextlib.contextmanager
-def _target(model: str, timing_naming: str) -> Iterator[tuple[ChatSambaNova, str]]:
-    """Yield a model bound to the live service or to an in-process emulator."""
+def _target(
+    model: str, timing_naming: str
+) -> Iterator[tuple[ChatSambaNova, str, bool]]:
+    """Yield a model, the name of its server, and whether that is the emulator."""
     if os.environ.get("SAMBANOVA_API_KEY"):
-        yield ChatSambaNova(model=model, temperature=0), "the live SambaNova service"
+        # Key and base URL come from the environment, as in the user's code.
+        llm = ChatSambaNova(model=model, temperature=0)
+        yield llm, describe_target(llm.base_url), False
         return
     from langchain_provider.emulator import Emulator
 
@@ -66,7 +105,7 @@ def _target(model: str, timing_naming: str) -> Iterator[tuple[ChatSambaNova, str
         time_to_first_token=0.12, tokens_per_second=250.0, timing_naming=timing_naming
     ) as emulator:
         llm = ChatSambaNova(model=model, base_url=emulator.base_url, temperature=0)
-        yield llm, f"the bundled emulator at {emulator.base_url}"
+        yield llm, f"the embedded emulator at {emulator.base_url}", True
 
 
 def _heading(text: str) -> None:
@@ -91,6 +130,9 @@ def show_invoke(llm: ChatSambaNova, timer: CallTimer) -> None:
     answer = llm.invoke(
         "In one sentence, what is SambaNova Cloud?", config=_timed(timer, "invoke")
     )
+    reasoning = answer.additional_kwargs.get("reasoning_content")
+    if reasoning:
+        print(style(f"   reasoning: {reasoning}", "2", _COLOUR))
     print(answer.content)
     print(
         f"   model={answer.response_metadata.get('model_name')}  "
@@ -99,11 +141,22 @@ def show_invoke(llm: ChatSambaNova, timer: CallTimer) -> None:
 
 
 def show_stream(llm: ChatSambaNova, timer: CallTimer) -> None:
-    """A stream printed as it arrives; the timer notes the first token."""
+    """A stream printed as it arrives, reasoning first; the timer notes token one."""
     _heading("2. stream")
     config = _timed(timer, "stream")
+    in_reasoning = False
     for chunk in llm.stream("Write three short lines about fast inference.", config):
-        print(chunk.content, end="", flush=True)
+        reasoning = chunk.additional_kwargs.get("reasoning_content")
+        if reasoning:
+            if not in_reasoning:
+                print(style("   reasoning: ", "2", _COLOUR), end="")
+                in_reasoning = True
+            print(style(reasoning, "2", _COLOUR), end="", flush=True)
+        if chunk.text:
+            if in_reasoning:  # the answer starts on its own line
+                print()
+                in_reasoning = False
+            print(chunk.text, end="", flush=True)
     print()
 
 
@@ -126,7 +179,9 @@ def show_agent(llm: ChatSambaNova, timer: CallTimer) -> None:
     print(f"   agent's answer: {result['messages'][-1].content}")
 
 
-def show_structured_output(llm: ChatSambaNova, timer: CallTimer) -> None:
+def show_structured_output(
+    llm: ChatSambaNova, timer: CallTimer, *, emulated: bool = False
+) -> None:
     """Structured output parsed into a pydantic model."""
     _heading("4. structured output")
     structured = llm.with_structured_output(CityFacts)
@@ -134,6 +189,15 @@ def show_structured_output(llm: ChatSambaNova, timer: CallTimer) -> None:
         "Give me the facts about Paris.", config=_timed(timer, "structured")
     )
     print(f"   {facts!r}")
+    if emulated:
+        print(
+            style(
+                "   (the emulator's placeholder values: valid for the schema, "
+                "not facts)",
+                "2",
+                _COLOUR,
+            )
+        )
 
 
 def print_timing_table(timer: CallTimer) -> None:
@@ -147,10 +211,11 @@ def print_timing_table(timer: CallTimer) -> None:
     print(
         style(
             "\n- = not reported by the server, or not measurable for that call\n"
-            "(client TTFT needs a stream). network+client = client wall - server\n"
-            "exec. The public cloud reports no queue time; --timing-naming\n"
-            "reference (here and in the emulator's CLI) uses the reference\n"
-            "page's names, queue time included.",
+            "(client TTFT needs a stream). Both TTFTs count the same first token:\n"
+            "for reasoning models, the first reasoning token. network+client =\n"
+            "client wall - server exec. The public cloud reports no queue time;\n"
+            "--timing-naming reference (here and in the emulator's CLI) uses the\n"
+            "reference page's names, queue time included.",
             "2",
             _COLOUR,
         )
@@ -176,14 +241,20 @@ def main(argv: list[str] | None = None) -> None:
         "(usage) or as the reference page does (reference, with queue time)",
     )
     args = parser.parse_args(argv)
+    missing = missing_extras()
+    if missing:  # before anything runs, not two steps in
+        sys.exit(
+            f"The demo needs its extra (missing: {', '.join(missing)}): "
+            'pip install "langchain-sambanova-cloud[demo]"'
+        )
     timer = CallTimer()
-    with _target(args.model, args.timing_naming) as (llm, where):
+    with _target(args.model, args.timing_naming) as (llm, where, emulated):
         print(style(f"{DISTRIBUTION_NAME} demo: {args.model} on {where}", "1", _COLOUR))
         warm_up(llm)
         show_invoke(llm, timer)
         show_stream(llm, timer)
         show_agent(llm, timer)
-        show_structured_output(llm, timer)
+        show_structured_output(llm, timer, emulated=emulated)
         print_timing_table(timer)
 
 

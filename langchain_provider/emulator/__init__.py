@@ -14,8 +14,21 @@ Needs the ``emulator`` extra (starlette, uvicorn)::
         emu.script.fault(status=429, headers={"retry-after": "1"})
         ...  # point a client at emu.base_url
 
-From a shell: ``python -m langchain_provider.emulator --port 8765``.
+From a shell: ``sambanova-emulator --port 8765`` (or
+``python -m langchain_provider.emulator --port 8765``).
 """
+
+# The server's packages come with the ``emulator`` extra, not the core install:
+# say which extra to install rather than end in a bare ModuleNotFoundError.
+try:
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+except ImportError as exc:
+    raise ModuleNotFoundError(
+        f"langchain_provider.emulator needs {exc.name!r}, which comes with the "
+        'emulator extra: pip install "langchain-sambanova-cloud[emulator]"',
+        name=exc.name,
+    ) from None
 
 from ._config import KNOWN_MODELS, EmulatorConfig
 from ._script import Script

@@ -34,7 +34,12 @@ example:
 def build_parser() -> argparse.ArgumentParser:
     """Return the command line's parser (every option documented)."""
     parser = argparse.ArgumentParser(
-        prog="python -m langchain_provider.emulator",
+        # Name the command as it was run: the console script or ``python -m``.
+        prog=(
+            "python -m langchain_provider.emulator"
+            if sys.argv[0].endswith("__main__.py")
+            else "sambanova-emulator"
+        ),
         description="Serve a local emulator of the SambaNova chat completion API.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -1,4 +1,4 @@
-"""Collect and run the Python samples of the README and the class docstring.
+"""Collect and run the Python samples of the README, the guides and the docstring.
 
 Convention (visible in the docs themselves): a sample whose first line is a
 comment starting with ``# Example output`` shows what a call returns; it is
@@ -18,6 +18,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+REPL = Path(__file__).resolve().parent / "_repl.py"
 OUTPUT_MARKER = "# Example output"
 
 _FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
@@ -41,12 +43,26 @@ class Sample:
         return f"{self.source}:{self.line}"
 
 
-def readme_samples(text: str | None = None) -> list[Sample]:
-    """Every ```python block of the README, in order."""
+def readme_samples(text: str | None = None, source: str = "README.md") -> list[Sample]:
+    """Every ```python block of the README (or of `text`), in order."""
     text = README.read_text() if text is None else text
     return [
-        Sample("README.md", text.count("\n", 0, match.start()) + 1, match.group(1))
+        Sample(source, text.count("\n", 0, match.start()) + 1, match.group(1))
         for match in _FENCE.finditer(text)
+    ]
+
+
+def documents() -> list[Path]:
+    """The README and every guide in docs/."""
+    return [README, *sorted(DOCS.glob("*.md"))]
+
+
+def document_samples() -> list[Sample]:
+    """Every ```python block of the README and of the guides, in order."""
+    return [
+        sample
+        for path in documents()
+        for sample in readme_samples(path.read_text(), str(path.relative_to(ROOT)))
     ]
 
 

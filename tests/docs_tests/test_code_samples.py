@@ -1,10 +1,11 @@
-"""Every Python sample of the README and of ChatSambaNova's docstring runs.
+"""ChatSambaNova's docstring samples run; the serialization recipe restores a model.
 
-The samples run in order, each document in one namespace (as a reader runs
-them in one session), against an emulator that requires an API key. Samples
+The docstring's samples run in order in one namespace (as a reader runs them
+in one session), against an emulator that requires an API key. Samples
 written for the live service reach it through the environment, as a reader's
 would: ``SAMBANOVA_BASE_URL`` points at the emulator and ``SAMBANOVA_API_KEY``
-holds the key it requires.
+holds the key it requires. The README's and the guides' samples each run on
+their own: see test_doc_samples.py.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from langchain_provider import ChatSambaNova
 from langchain_provider.emulator import Emulator
 
 from ._samples import (
+    DOCS,
     OUTPUT_MARKER,
-    README,
     Sample,
     docstring_samples,
+    document_samples,
     readme_samples,
     run_sample,
     section,
@@ -61,18 +63,6 @@ def _run_all(samples: list[Sample]) -> list[str]:
     return ran
 
 
-def test_every_readme_sample_runs(docs_env: Emulator, capsys) -> None:
-    samples = readme_samples()
-    ran = _run_all(samples)
-    assert len(ran) >= 4, ran
-    out = capsys.readouterr().out
-    assert "Emulated reply to: What is the capital of France?" in out
-    # Every request the live-service samples sent carried the key.
-    keyed = [r for r in docs_env.requests if r.path == "/v1/chat/completions"]
-    assert keyed
-    assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in keyed)
-
-
 def test_every_docstring_sample_runs(docs_env: Emulator) -> None:
     samples = docstring_samples(ChatSambaNova)
     ran = _run_all(samples)
@@ -86,7 +76,7 @@ def test_every_docstring_sample_runs(docs_env: Emulator) -> None:
 def test_readme_serialization_recipe_restores_a_working_model(
     docs_env: Emulator, capsys
 ) -> None:
-    text = README.read_text()
+    text = (DOCS / "configuration.md").read_text()
     [sample] = readme_samples(section(text, "## Serialization"))
     assert "load(dumpd(llm)" in sample.code
     namespace: dict[str, Any] = {}
@@ -101,7 +91,7 @@ def test_readme_serialization_recipe_restores_a_working_model(
 
 
 def test_output_only_samples_are_marked_and_few() -> None:
-    samples = readme_samples() + docstring_samples(ChatSambaNova)
+    samples = document_samples() + docstring_samples(ChatSambaNova)
     skipped = [s for s in samples if s.output_only]
     assert all(s.code.lstrip().startswith(OUTPUT_MARKER) for s in skipped)
     assert len(skipped) <= len(samples) // 3, [s.label for s in skipped]

@@ -22,6 +22,33 @@ def test_stored_notebook_has_outputs():
     assert all(cell.outputs for cell in _code_cells(stored)[:-1])
 
 
+def test_stored_notebook_ran_top_to_bottom_in_one_session():
+    stored = nbformat.read(NOTEBOOK, as_version=4)
+    counts = [cell.execution_count for cell in _code_cells(stored)]
+    assert counts == list(range(1, len(counts) + 1))
+
+
+def _stored_text(cell) -> str:
+    return "".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+        for o in cell.outputs
+    )
+
+
+def test_stored_outputs_are_clean():
+    stored = nbformat.read(NOTEBOOK, as_version=4)
+    cells = _code_cells(stored)
+    [streamed] = [c for c in cells if 'end="|"' in c.source]
+    # Empty closing chunks are not printed as separators ("|||").
+    assert "||" not in _stored_text(streamed)
+    assert _stored_text(streamed).count("|") >= 3
+    [rejected] = [c for c in cells if "temperature=3" in c.source]
+    # One clear line, not pydantic's three-line report.
+    assert _stored_text(rejected).strip().splitlines() == [
+        "Rejected: temperature must be a number from 0 to 2, got 3."
+    ]
+
+
 def test_stored_timing_plot_has_two_panels_side_by_side():
     """Server vs client phases beside a zoom at the first token (a wide figure)."""
     stored = nbformat.read(NOTEBOOK, as_version=4)
