@@ -1,4 +1,5 @@
-"""What every test folder shares: a developer's own SambaNova settings stay out.
+"""What every test folder shares: the user's SambaNova settings stay out, and a
+recording retry clock for tests that assert retry waits.
 
 A key or base URL in the user's shell (``SAMBANOVA_API_KEY``,
 ``SAMBANOVA_BASE_URL``, ``SAMBANOVA_API_BASE``) must neither send a test to
@@ -14,6 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from clock import RecordingClock
+
+from langchain_provider import _retry
 
 USER_SETTINGS = ("SAMBANOVA_API_KEY", "SAMBANOVA_BASE_URL", "SAMBANOVA_API_BASE")
 """The environment variables a user may have set for their own work."""
@@ -29,3 +33,19 @@ def _no_user_sambanova_settings(
         return
     for name in USER_SETTINGS:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def retry_clock(monkeypatch: pytest.MonkeyPatch) -> RecordingClock:
+    """The clock of every model made in the test: records waits, never sleeps.
+
+    Timing a retry from outside measures the machine as much as the client,
+    and the retry log line rounds the delay for people to read; so a test
+    asserts the exact delays recorded here (jitter pinned at 0.5) and keeps
+    only loose upper bounds on elapsed time. Models read ``DEFAULT_POLICY``
+    when they are made, so swapping it reaches all of the test's models made
+    after this fixture (the unit tests use it for every test).
+    """
+    clock = RecordingClock()
+    monkeypatch.setattr(_retry, "DEFAULT_POLICY", clock.policy())
+    return clock

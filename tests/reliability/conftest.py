@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from clock import RecordingClock
 from langchain_core.messages import BaseMessageChunk
 
-from langchain_provider import ChatSambaNova, _retry
+from langchain_provider import ChatSambaNova
 from langchain_provider.emulator import Emulator, EmulatorConfig
 
 API_KEY = "sk-reliability-4b1d6c0e9f2a"
@@ -170,21 +169,6 @@ class Sampler:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self._read())
-
-
-@pytest.fixture
-def retry_clock(monkeypatch: pytest.MonkeyPatch) -> RecordingClock:
-    """The clock of every model made in the test: records waits, never sleeps.
-
-    Timing a retry from outside measures the machine as much as the client,
-    and the retry log line rounds the delay for people to read; so a test
-    asserts the exact delays recorded here (jitter pinned at 0.5) and keeps
-    only loose upper bounds on elapsed time. Models read ``DEFAULT_POLICY``
-    when they are made, so swapping it reaches all of the test's models.
-    """
-    clock = RecordingClock()
-    monkeypatch.setattr(_retry, "DEFAULT_POLICY", clock.policy())
-    return clock
 
 
 def report(name: str, value: Any) -> None:

@@ -23,7 +23,7 @@ import pytest
 from clock import RecordingClock
 from sse_frames import sse_bytes  # noqa: F401 - re-exported to the unit tests
 
-from langchain_provider import ChatSambaNova, _retry
+from langchain_provider import ChatSambaNova
 
 API_KEY = "test-key"
 MODEL = "Meta-Llama-3.3-70B-Instruct"
@@ -70,16 +70,10 @@ def _no_network() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def retry_clock(monkeypatch: pytest.MonkeyPatch) -> RecordingClock:
-    """The clock of every model made in a unit test: records waits, never sleeps.
-
-    A model reads ``DEFAULT_POLICY`` when it is made, so swapping it here
-    reaches every model of the test; ``retry_clock.waits`` lists the delays
-    the client asked for, in order.
-    """
-    clock = RecordingClock()
-    monkeypatch.setattr(_retry, "DEFAULT_POLICY", clock.policy())
-    return clock
+def _retries_never_sleep(retry_clock: RecordingClock) -> None:
+    # Every unit test's models wait on the recording clock (tests/conftest.py);
+    # a test asserts its waits by asking for ``retry_clock`` itself.
+    return None
 
 
 # ---------------------------------------------------------------------------
