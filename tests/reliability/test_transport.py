@@ -32,6 +32,10 @@ from .conftest import (
 )
 
 TIMEOUT = 0.3
+# For tests that also need every read before the silence to come in time: a
+# loaded machine (the emulator shares this process, and its GIL) was seen to
+# take over 0.3 s to hand over a stream's first chunk, so those reads get 1 s.
+STALL_TIMEOUT = 1.0
 # Upper bounds on elapsed time only catch a hang or a wait of the wrong order
 # (the emulator's pauses last seconds); what decides pass or fail is the error,
 # the request count and the delays the client asked its clock for, which a
@@ -118,13 +122,15 @@ async def test_stall_mid_stream_raises_after_the_delivered_chunks(
     emu, make_model, style
 ):
     emu.config.tokens_per_second = 200  # paced, so the stall's start is measurable
-    emu.script.stall(after_chunks=3, seconds=1.5)
-    outcome = await call(make_model(timeout=TIMEOUT), style, "one two three four")
+    emu.script.stall(after_chunks=3, seconds=3.0)
+    model = make_model(timeout=STALL_TIMEOUT)
+    outcome = await call(model, style, "one two three four")
     assert isinstance(outcome.error, APITimeoutError)
     assert outcome.content_chunks == ["Emulated", " reply", " to"]
     # 3 chunks at 200 tokens/s take ~10 ms, then one timeout of silence (the
-    # stall lasts 1.5 s: an error at all proves the timeout acted).
-    assert TIMEOUT - TIMER_TOLERANCE <= outcome.seconds < TIMEOUT + SLACK
+    # stall lasts 3 s: an error at all proves the timeout acted).
+    assert STALL_TIMEOUT - TIMER_TOLERANCE <= outcome.seconds
+    assert outcome.seconds < STALL_TIMEOUT + SLACK
     assert len(chat_requests(emu)) == 1
     report(f"stall mid-stream, {style}: raised after (s)", round(outcome.seconds, 3))
 
@@ -142,6 +148,7 @@ async def test_stall_under_invoke_with_streaming_raises(emu, make_model, style):
 @pytest.mark.parametrize("style", STREAM_STYLES)
 async def test_short_stall_within_the_timeout_is_harmless(emu, make_model, style):
     emu.script.stall(after_chunks=3, seconds=0.1)
-    outcome = await call(make_model(timeout=TIMEOUT), style, "one two three four")
+    model = make_model(timeout=STALL_TIMEOUT)
+    outcome = await call(model, style, "one two three four")
     assert outcome.error is None, outcome.error
     assert outcome.text == "Emulated reply to: one two three four"
