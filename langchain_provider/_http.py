@@ -7,8 +7,11 @@ I/O is shared:
 - ``errors.classify`` says what the server said, as a typed error;
 - ``_sse`` frames and decodes streams.
 
-Every httpx and decoding failure is translated to the ``errors`` tree here,
-without copying httpx's text when it could hold request headers. A stream is
+Every httpx and decoding failure is translated to the ``errors`` tree in one
+place, ``translate_failures``: a context manager around URL building,
+sending, reading, stream iteration and JSON decoding (the client's, and the
+catalog's in ``_profiles``), as httpx does with ``map_httpcore_exceptions``.
+It never copies httpx's text when that could hold request headers. A stream is
 retried only until its first chunk arrives: before it, any failure the policy
 retries (a dropped connection, a body that ends empty, an in-stream error
 whose kind is retryable, a JSON error answer) is retried like a failed
@@ -20,26 +23,27 @@ a byte-order mark; those are stripped. A key that still cannot travel in an
 HTTP header is refused with a ``ValueError`` that names the problem and never
 the key, before any request is sent.
 
-A ``Pools`` object holds one ``httpx.Client`` for the process and one
-``httpx.AsyncClient`` per running event loop (pooled connections belong to
+A ``ConnectionPools`` object holds one ``httpx.Client`` for the process and
+one ``httpx.AsyncClient`` per running event loop (pooled connections belong to
 the loop that opened them). Pools are not keyed by timeout: httpx takes the
 timeout per request, so any number of distinct timeouts share one pool.
 
 ``SHARED`` is the pools every model uses by default, so that agents building
 many model instances still open few connections. A model used as a context
-manager (``with ChatSambaNova(...) as llm``) gets its own ``Pools`` for the
-block, closed on exit. Clients the user passes in are never touched here.
+manager (``with ChatSambaNova(...) as llm``) gets its own ``ConnectionPools``
+for the block, closed on exit (async connections included). Clients the user
+passes in are never touched here.
 
 Lifecycle:
 
 - **fork**: a child process must never read from a connection its parent
   opened (both would consume each other's responses). ``os.register_at_fork``
-  makes every ``Pools`` forget its clients in the child, which then opens its
-  own. The parent's clients are kept referenced, unused, in the child: closing
-  them there could shut down connections the parent is still using.
+  makes every ``ConnectionPools`` forget its clients in the child, which then
+  opens its own. The parent's clients are kept referenced, unused, in the
+  child: closing them there could shut down connections the parent still uses.
 - **event loops**: an async client is closed on the loop that owns it, when
   that loop closes (``asyncio.run`` and a bare ``loop.close()`` alike); see
-  ``_close_before_loop``.
+  ``_close_before_loop``, installed once per loop.
 - **exit**: the shared sync client is closed at interpreter exit.
 """
 
@@ -47,18 +51,26 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import json
 import logging
 import os
 import threading
 import unicodedata
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
 
-from langchain_provider._rate_limits import rate_limit_from_headers
+from langchain_provider._rate_limits import (
+    UNPACED,
+    Pacer,
+    Ticket,
+    pacer_for,
+    rate_limit_from_headers,
+)
 from langchain_provider._retry import DEFAULT_POLICY, RetryPolicy
 from langchain_provider._sse import aiter_chunks, is_event_stream, iter_chunks
 from langchain_provider._version import USER_AGENT
@@ -162,12 +174,22 @@ def build_headers(
 # pool makes wide fan-outs quadratic: 256 concurrent requests took ~5x longer.
 POOL_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=20)
 
-_all_pools: weakref.WeakSet[Pools] = weakref.WeakSet()
+_all_pools: weakref.WeakSet[ConnectionPools] = weakref.WeakSet()
 # Clients inherited from the parent process: kept alive, never used or closed.
 _inherited: list[Any] = []
+# The pools with an open async client on each loop, whose ``close`` is hooked
+# once (see ``_close_before_loop``). A pools leaves the set when it closes its
+# client there, so closed pools are never kept alive by a loop.
+_pools_on_loop: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, set[ConnectionPools]
+] = weakref.WeakKeyDictionary()
+_registry_lock = threading.Lock()
+# Closes scheduled by a sync ``close()`` on the running loop: asyncio keeps
+# only weak references to tasks.
+_closing: set[asyncio.Task[None]] = set()
 
 
-class Pools:
+class ConnectionPools:
     """One sync client per process and one async client per running loop."""
 
     def __init__(self) -> None:
@@ -176,7 +198,6 @@ class Pools:
         self._async: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, httpx.AsyncClient
         ] = weakref.WeakKeyDictionary()
-        self._hooked: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
         _all_pools.add(self)
 
     def sync_client(self) -> httpx.Client:
@@ -200,32 +221,66 @@ class Pools:
             if client is None or client.is_closed:
                 client = httpx.AsyncClient(limits=POOL_LIMITS)
                 self._async[loop] = client
-                if loop not in self._hooked:
-                    self._hooked.add(loop)
-                    _close_before_loop(loop, self)
+                _register(loop, self)
             return client
 
-    def async_client_for(
-        self, loop: asyncio.AbstractEventLoop
-    ) -> httpx.AsyncClient | None:
-        """The client opened on ``loop``, if any (for tests and closing)."""
-        return self._async.get(loop)
-
     def close(self) -> None:
-        """Close the sync client (the async ones close with ``aclose``)."""
+        """Close the sync client and every async client, wherever it can be.
+
+        A client on the loop running in this thread (``with`` around
+        ``await llm.ainvoke(...)``) is closed by a task scheduled on that
+        loop; one on a loop running elsewhere, by a coroutine sent to it; one
+        on a loop that is not running, by running that loop until it is
+        closed. If a scheduled close never runs, the loop closes the client
+        when it closes.
+        """
+        with self._lock:
+            client, self._sync = self._sync, None
+            loops = list(self._async)
+        if client is not None:
+            client.close()
+        for loop in loops:
+            self._close_async_on(loop)
+
+    async def aclose(self) -> None:
+        """Close the sync client and every async client (this loop's awaited)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            others = [other for other in self._async if other is not loop]
+        for other in others:
+            self._close_async_on(other)
+        self.close_sync()
+        await self._aclose_on(loop)
+
+    def close_sync(self) -> None:
+        """Close the sync client only (the async ones close with their loops)."""
         with self._lock:
             client, self._sync = self._sync, None
         if client is not None:
             client.close()
 
-    async def aclose(self) -> None:
-        """Close the sync client and the running loop's async client."""
-        self.close()
-        loop = asyncio.get_running_loop()
+    async def _aclose_on(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Close ``loop``'s client; awaited on that loop."""
         with self._lock:
             client = self._async.pop(loop, None)
+        _unregister(loop, self)
         if client is not None:
             await client.aclose()
+
+    def _close_async_on(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Close ``loop``'s client from sync code, as that loop's state allows."""
+        if loop.is_closed():
+            with self._lock:
+                self._async.pop(loop, None)
+            _unregister(loop, self)
+        elif _running_loop() is loop:
+            task = loop.create_task(self._aclose_on(loop))
+            _closing.add(task)
+            task.add_done_callback(_closing.discard)
+        elif loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._aclose_on(loop), loop)
+        else:
+            loop.run_until_complete(self._aclose_on(loop))
 
     def _close_on(self, loop: asyncio.AbstractEventLoop) -> None:
         """Close ``loop``'s client by running its ``aclose`` on that loop."""
@@ -240,25 +295,51 @@ class Pools:
         self._lock = threading.Lock()  # another thread may have held it at fork
         self._sync = None
         self._async = weakref.WeakKeyDictionary()
-        self._hooked = weakref.WeakSet()
 
 
-def _close_before_loop(loop: asyncio.AbstractEventLoop, pools: Pools) -> None:
-    """Make ``loop.close()`` first close ``pools``' client for that loop.
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _register(loop: asyncio.AbstractEventLoop, pools: ConnectionPools) -> None:
+    """Note that ``pools`` has a client on ``loop``; hook the loop on first use."""
+    with _registry_lock:
+        registered = _pools_on_loop.get(loop)
+        if registered is None:
+            registered = _pools_on_loop[loop] = set()
+            _close_before_loop(loop)
+        registered.add(pools)
+
+
+def _unregister(loop: asyncio.AbstractEventLoop, pools: ConnectionPools) -> None:
+    with _registry_lock:
+        _pools_on_loop.get(loop, set()).discard(pools)
+
+
+def _close_before_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Make ``loop.close()`` first close every pools' client on that loop.
 
     A loop closed with pooled sockets still open leaves them to the garbage
     collector (``ResourceWarning: unclosed transport``), and only the loop can
     close them properly. ``asyncio.run`` and ``loop.close()`` both end in
     ``close()``, the one hook every loop passes through, so the loop's own
-    ``close`` is wrapped (once per loop and ``Pools``). Loops whose ``close``
-    cannot be replaced (e.g. uvloop's) keep the old behaviour: call
-    ``aclose()`` on the model, or the sockets are collected with the loop.
+    ``close`` is wrapped, once per loop whatever the number of pools (one
+    wrapper per pools made a thousand ``async with`` blocks overflow the
+    stack at exit). Loops whose ``close`` cannot be replaced (e.g. uvloop's)
+    keep the old behaviour: call ``aclose()`` on the model, or the sockets
+    are collected with the loop.
     """
     original = loop.close
 
     def close() -> None:
         if not loop.is_closed() and not loop.is_running():
-            pools._close_on(loop)
+            with _registry_lock:
+                registered = list(_pools_on_loop.pop(loop, ()))
+            for pools in registered:
+                pools._close_on(loop)
         original()
 
     try:
@@ -273,10 +354,10 @@ def _reset_in_child() -> None:
 
 
 def _close_shared_at_exit() -> None:
-    SHARED.close()
+    SHARED.close_sync()
 
 
-SHARED = Pools()
+SHARED = ConnectionPools()
 os.register_at_fork(after_in_child=_reset_in_child)
 atexit.register(_close_shared_at_exit)
 
@@ -294,14 +375,8 @@ STREAM_READ_TIMEOUT = 60.0
 for this many seconds is a stalled stream and raises ``APITimeoutError``."""
 
 _STREAM_TIMEOUT = httpx.Timeout(STREAM_READ_TIMEOUT, connect=5.0)
-_SAFE_TO_QUOTE = (
-    httpx.ConnectError,
-    httpx.ReadError,
-    httpx.WriteError,
-    httpx.RemoteProtocolError,
-    httpx.TimeoutException,
-)
 _T = TypeVar("_T")
+_CHUNK = "A stream chunk"
 
 
 def resolve_timeout(
@@ -313,20 +388,95 @@ def resolve_timeout(
     return timeout
 
 
-def transport_error(
-    exc: httpx.HTTPError, *, streaming: bool, policy: RetryPolicy = DEFAULT_POLICY
-) -> SambaNovaError:
-    """Translate an httpx error into the package's error tree.
+# -- the one place where failures become the package's errors -----------------
 
-    The text of errors that can quote request headers (``LocalProtocolError``
-    says "Illegal header value ...") is never copied.
+# httpx errors whose text never quotes request headers or the URL (which may
+# carry credentials): copied into the message and kept as the cause. Any other
+# (``LocalProtocolError`` says "Illegal header value ...") is named only.
+_SAFE_TO_QUOTE = (
+    httpx.ConnectError,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+    httpx.TimeoutException,
+    httpx.DecodingError,
+)
+# Kept as the cause too: decoding errors, whose text is the server's.
+_KEPT_AS_CAUSE = (*_SAFE_TO_QUOTE, json.JSONDecodeError, UnicodeDecodeError)
+_TRANSLATED = (
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+    RecursionError,
+)
+
+
+@contextmanager
+def translate_failures(
+    *,
+    streaming: bool = False,
+    decoding: str = "The response body",
+    status_code: int | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> Iterator[None]:
+    """Turn every httpx and decoding failure in the block into a ``SambaNovaError``.
+
+    Wrapped around URL building, sending, reading, stream iteration and JSON
+    decoding, as httpx wraps its transports in ``map_httpcore_exceptions``:
+    no httpx error, ``JSONDecodeError`` or ``RecursionError`` (absurd nesting)
+    leaves the package untranslated. Errors of the package pass unchanged.
+
+    Args:
+        streaming: Whether chunks were being read (a broken connection is then
+            a ``StreamInterruptedError``).
+        decoding: What the JSON decoded in the block is, for the message
+            (e.g. ``"A stream chunk"``).
+        status_code: The status of the response being read, if known.
+        policy: The retry policy whose verdict ``is_retryable`` reports.
+
+    Raises:
+        SambaNovaError: The translated error; its cause is the original only
+            when that one's text cannot quote request headers (nor is a
+            ``RecursionError``), and it never keeps the original as context.
     """
+    try:
+        yield
+    except _TRANSLATED as exc:
+        error = _translate(exc, streaming, decoding, status_code, policy)
+        cause = exc if isinstance(exc, _KEPT_AS_CAUSE) else None
+    else:
+        return
+    try:
+        raise error from cause
+    finally:
+        # Raised while the with statement still handles ``exc``, the error
+        # would keep it as its context, whose text may quote a header.
+        error.__context__ = None
+
+
+def _translate(
+    exc: BaseException,
+    streaming: bool,
+    decoding: str,
+    status_code: int | None,
+    policy: RetryPolicy,
+) -> SambaNovaError:
+    """The package's error for one httpx or decoding failure."""
     reason = type(exc).__name__
     if isinstance(exc, _SAFE_TO_QUOTE) and str(exc):
         reason = f"{reason}: {str(exc)[:300]}"
+    if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError, RecursionError)):
+        return _not_json(exc, decoding, status_code)
     if isinstance(exc, httpx.DecodingError):
         return ResponseDecodeError(
-            f"The response body could not be decoded ({reason})."
+            f"The response body could not be decoded ({reason}).",
+            status_code=status_code,
+        )
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return APIConnectionError(
+            f"The request URL is not valid ({reason}): check base_url.",
+            retryable=False,
         )
     retryable = policy.retryable_transport(exc)
     if isinstance(exc, httpx.TimeoutException):
@@ -343,28 +493,30 @@ def transport_error(
     )
 
 
-def _cause(exc: BaseException) -> BaseException | None:
-    # Keep the httpx error for debugging, unless its text may quote headers.
-    return exc if isinstance(exc, _SAFE_TO_QUOTE + (httpx.DecodingError,)) else None
+def _not_json(
+    exc: BaseException, decoding: str, status_code: int | None
+) -> ResponseDecodeError:
+    if isinstance(exc, RecursionError):
+        return ResponseDecodeError(
+            f"{decoding} is not valid JSON (nested too deeply).",
+            status_code=status_code,
+        )
+    text = exc.doc if isinstance(exc, json.JSONDecodeError) else None
+    quoted = f": {text[:200]!r}" if text is not None else "."
+    return ResponseDecodeError(
+        f"{decoding} is not valid JSON ({exc}){quoted}",
+        status_code=status_code,
+        body=text,
+    )
 
 
-class _Failure(Exception):
-    """Internal: one attempt failed; the typed error, its headers and its cause."""
+class FailedAttempt(Exception):
+    """Internal: an error answer, with the headers that say when to retry it."""
 
-    def __init__(
-        self,
-        error: SambaNovaError,
-        headers: Any = None,
-        cause: BaseException | None = None,
-    ) -> None:
+    def __init__(self, error: SambaNovaError, headers: Any) -> None:
         super().__init__(error.message)
         self.error = error
         self.headers = headers
-        self.cause = cause
-
-
-def _failure(exc: httpx.HTTPError, *, streaming: bool = False) -> _Failure:
-    return _Failure(transport_error(exc, streaming=streaming), cause=_cause(exc))
 
 
 def _raise_if_error_body(response: httpx.Response, body: Any) -> None:
@@ -373,52 +525,33 @@ def _raise_if_error_body(response: httpx.Response, body: Any) -> None:
         # says nothing, so what the error says decides the class.
         rate_limit = rate_limit_from_headers(response.headers)
         error = classify(body, status_code=None, rate_limit=rate_limit)
-        raise _Failure(error, response.headers)
-
-
-def _undecodable(response: httpx.Response, exc: httpx.DecodingError) -> _Failure:
-    return _Failure(
-        ResponseDecodeError(
-            f"The response body could not be decoded ({type(exc).__name__}: {exc}).",
-            status_code=response.status_code,
-        ),
-        cause=exc,
-    )
+        raise FailedAttempt(error, response.headers)
 
 
 def completion_from_body(response: httpx.Response, content: bytes) -> dict[str, Any]:
     """The decoded completion of a 2xx answer, or the typed error it holds.
 
     Raises:
-        _Failure: For a body that holds an error object (classified like the
-            same HTTP error; a retryable kind is retried) or is not JSON.
+        FailedAttempt: For a body that holds an error object (classified like
+            the same HTTP error; a retryable kind is retried).
+        ResponseDecodeError: For a body that is not a JSON object.
     """
     text = content.decode("utf-8", errors="replace")
-    try:
-        body = decode_json(text)
-    except ValueError as exc:
-        raise _Failure(
-            ResponseDecodeError(
-                f"The response body is not valid JSON ({exc}): {text[:200]!r}",
-                status_code=response.status_code,
-                body=text,
-            )
-        ) from None
+    with translate_failures(status_code=response.status_code):
+        body = json.loads(text)
     _raise_if_error_body(response, body)
     if not isinstance(body, dict):
-        raise _Failure(
-            ResponseDecodeError(
-                "The response body is not a JSON object.",
-                status_code=response.status_code,
-                body=text,
-            )
+        raise ResponseDecodeError(
+            "The response body is not a JSON object.",
+            status_code=response.status_code,
+            body=text,
         )
     return body
 
 
 def _error_answer(
     response: httpx.Response, content: bytes, unreadable: str
-) -> _Failure:
+) -> FailedAttempt:
     """The failure for an error status, or a non-SSE answer to a stream request."""
     if response.is_success:
         # JSON in answer to a streaming request: the same error invoke raises.
@@ -427,17 +560,18 @@ def _error_answer(
         except ValueError:
             body = None
         _raise_if_error_body(response, body)
-        return _Failure(
+        return FailedAttempt(
             ResponseDecodeError(
                 "Expected a text/event-stream response to a streaming request, got "
                 f"{response.headers.get('content-type') or 'no content type'!r}.",
                 status_code=response.status_code,
-            )
+            ),
+            None,
         )
     error = error_from_http(
         response.status_code, content, response.headers, unreadable=unreadable
     )
-    return _Failure(error, response.headers)
+    return FailedAttempt(error, response.headers)
 
 
 class ChatCompletionsClient:
@@ -456,6 +590,9 @@ class ChatCompletionsClient:
         pools: Where shared clients come from when none is given.
         policy: How long to wait between attempts, and the clock that waits
             (tests inject one that records instead of sleeping).
+        pacing: Take a place from the process's pacer for this base URL, key
+            and model before each attempt (see ``_rate_limits.Pacer``); its
+            waits never use up a retry.
 
     What is retried and what an error means is ``DEFAULT_POLICY``'s verdict
     (so an error's ``is_retryable`` always says what this client does with
@@ -476,9 +613,11 @@ class ChatCompletionsClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
-        pools: Pools = SHARED,
+        pools: ConnectionPools = SHARED,
         policy: RetryPolicy = DEFAULT_POLICY,
+        pacing: bool = True,
     ) -> None:
+        self.base_url = base_url
         self.url = base_url.rstrip("/") + "/chat/completions"
         self._api_key = api_key
         self.timeout = timeout
@@ -488,6 +627,7 @@ class ChatCompletionsClient:
         self._http_async_client = http_async_client
         self._pools = pools
         self._policy = policy
+        self.pacing = pacing
         self.rate_limit: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
@@ -515,18 +655,20 @@ class ChatCompletionsClient:
             timeout=resolve_timeout(self.timeout, stream=stream),
         )
 
-    def _delay_or_raise(self, failure: _Failure, attempt: int) -> float:
+    def _delay_or_raise(
+        self, error: SambaNovaError, headers: Any, attempt: int
+    ) -> float:
         """Seconds to wait before retrying, or raise the typed error if giving up.
 
         Called outside the ``except`` block, so the error's context chain holds
         only its cause (never an httpx error whose text may quote headers).
         """
-        if not failure.error.is_retryable or attempt >= self.max_retries:
-            raise failure.error from failure.cause
-        delay = self._policy.delay(attempt, failure.headers)
+        if not error.is_retryable or attempt >= self.max_retries:
+            raise error
+        delay = self._policy.delay(attempt, headers, status=error.status_code)
         logger.debug(
             "SambaNova request failed (%s); retry %d of %d in %.2fs",
-            failure.error,
+            error,
             attempt + 1,
             self.max_retries,
             delay,
@@ -536,65 +678,73 @@ class ChatCompletionsClient:
     def _accept(self, response: httpx.Response) -> None:
         self.rate_limit = rate_limit_from_headers(response.headers)
 
+    def _pacer(self, body: dict[str, Any]) -> Pacer | None:
+        if not self.pacing:
+            return None
+        return pacer_for(self.base_url, self._api_key, body.get("model"))
+
     # -- sync -------------------------------------------------------------
 
-    def _with_retries(self, attempt_once: Callable[[], _T]) -> _T:
+    def _with_retries(
+        self, body: dict[str, Any], attempt_once: Callable[[Ticket], _T]
+    ) -> _T:
+        pacer = self._pacer(body)
         attempt = 0
         while True:
+            # The pacer's wait comes before the attempt and is no attempt
+            # itself; the ticket is released if the attempt gets no answer.
+            ticket = pacer.acquire() if pacer is not None else UNPACED
             try:
-                return attempt_once()
-            except _Failure as caught:
-                failure = caught
-            self._policy.sleep(self._delay_or_raise(failure, attempt))
+                with ticket:
+                    return attempt_once(ticket)
+            except FailedAttempt as failed:
+                error, headers = failed.error, failed.headers
+            except SambaNovaError as failed:
+                error, headers = failed, None
+            self._policy.sleep(self._delay_or_raise(error, headers, attempt))
             attempt += 1
 
     def _read(self, response: httpx.Response) -> tuple[bytes, str]:
         """The whole body (closed after), and why it was unreadable if it was."""
         try:
-            return response.read(), ""
-        except httpx.DecodingError as exc:
+            with translate_failures(status_code=response.status_code):
+                return response.read(), ""
+        except ResponseDecodeError as error:
             if response.is_success:
-                raise _undecodable(response, exc) from None
-            return b"", type(exc).__name__  # the status still tells the kind
-        except httpx.TransportError as exc:
-            # The body was cut short: still one failed attempt.
-            raise _failure(exc) from exc
+                raise
+            return b"", type(error.__cause__).__name__  # the status tells the kind
         finally:
             response.close()
 
-    def _send(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
+    def _send(
+        self, body: dict[str, Any], ticket: Ticket, *, stream: bool
+    ) -> httpx.Response:
         """Send once; return a 2xx response of the expected kind, still open."""
         client = self.sync_http()
-        try:
+        with translate_failures():
             response = client.send(self._request(client, body, stream), stream=True)
-        except httpx.TransportError as exc:
-            raise _failure(exc) from exc
+        ticket.answered(rate_limit_from_headers(response.headers), response.status_code)
         if response.is_success and (not stream or is_event_stream(response)):
             return response
         content, unreadable = self._read(response)
         raise _error_answer(response, content, unreadable)
 
-    def _create_once(self, body: dict[str, Any]) -> dict[str, Any]:
-        response = self._send(body, stream=False)
+    def _create_once(self, body: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+        response = self._send(body, ticket, stream=False)
         content, _ = self._read(response)
         completion = completion_from_body(response, content)
         self._accept(response)
         return completion
 
     def _open_stream(
-        self, body: dict[str, Any]
+        self, body: dict[str, Any], ticket: Ticket
     ) -> tuple[httpx.Response, Iterator[dict[str, Any]], dict[str, Any] | None]:
         """Send the request and read up to the first chunk: the retryable part."""
-        response = self._send(body, stream=True)
+        response = self._send(body, ticket, stream=True)
         chunks = iter_chunks(response)
         try:
-            first = next(chunks, None)
-        except SambaNovaError as error:
-            response.close()
-            raise _Failure(error) from None
-        except httpx.HTTPError as exc:
-            response.close()
-            raise _failure(exc, streaming=True) from exc
+            with translate_failures(streaming=True, decoding=_CHUNK):
+                first = next(chunks, None)
         except BaseException:
             response.close()
             raise
@@ -603,82 +753,88 @@ class ChatCompletionsClient:
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """Send a non-streaming request and return the decoded body."""
-        return self._with_retries(lambda: self._create_once(body))
+        return self._with_retries(body, lambda ticket: self._create_once(body, ticket))
 
     def stream(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Send a streaming request and yield each decoded chunk until ``[DONE]``.
 
         Closing the iterator closes the connection.
         """
-        response, chunks, first = self._with_retries(lambda: self._open_stream(body))
+        response, chunks, first = self._with_retries(
+            body, lambda ticket: self._open_stream(body, ticket)
+        )
         try:
-            if first is not None:
-                yield first
-                yield from chunks
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, streaming=True) from _cause(exc)
+            with translate_failures(streaming=True, decoding=_CHUNK):
+                if first is not None:
+                    yield first
+                    yield from chunks
         finally:
             response.close()
 
     # -- async ------------------------------------------------------------
 
-    async def _awith_retries(self, attempt_once: Callable[[], Awaitable[_T]]) -> _T:
+    async def _awith_retries(
+        self, body: dict[str, Any], attempt_once: Callable[[Ticket], Awaitable[_T]]
+    ) -> _T:
+        pacer = self._pacer(body)
         attempt = 0
         while True:
+            ticket = await pacer.aacquire() if pacer is not None else UNPACED
             try:
-                return await attempt_once()
-            except _Failure as caught:
-                failure = caught
-            await self._policy.async_sleep(self._delay_or_raise(failure, attempt))
+                with ticket:
+                    return await attempt_once(ticket)
+            except FailedAttempt as failed:
+                error, headers = failed.error, failed.headers
+            except SambaNovaError as failed:
+                error, headers = failed, None
+            delay = self._delay_or_raise(error, headers, attempt)
+            await self._policy.async_sleep(delay)
             attempt += 1
 
     async def _aread(self, response: httpx.Response) -> tuple[bytes, str]:
         """Async twin of :meth:`_read`."""
         try:
-            return await response.aread(), ""
-        except httpx.DecodingError as exc:
+            with translate_failures(status_code=response.status_code):
+                return await response.aread(), ""
+        except ResponseDecodeError as error:
             if response.is_success:
-                raise _undecodable(response, exc) from None
-            return b"", type(exc).__name__
-        except httpx.TransportError as exc:
-            raise _failure(exc) from exc
+                raise
+            return b"", type(error.__cause__).__name__
         finally:
             await response.aclose()
 
-    async def _asend(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
+    async def _asend(
+        self, body: dict[str, Any], ticket: Ticket, *, stream: bool
+    ) -> httpx.Response:
         """Async twin of :meth:`_send`."""
         client = self.async_http()
-        try:
+        with translate_failures():
             request = self._request(client, body, stream)
             response = await client.send(request, stream=True)
-        except httpx.TransportError as exc:
-            raise _failure(exc) from exc
+        ticket.answered(rate_limit_from_headers(response.headers), response.status_code)
         if response.is_success and (not stream or is_event_stream(response)):
             return response
         content, unreadable = await self._aread(response)
         raise _error_answer(response, content, unreadable)
 
-    async def _acreate_once(self, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self._asend(body, stream=False)
+    async def _acreate_once(
+        self, body: dict[str, Any], ticket: Ticket
+    ) -> dict[str, Any]:
+        response = await self._asend(body, ticket, stream=False)
         content, _ = await self._aread(response)
         completion = completion_from_body(response, content)
         self._accept(response)
         return completion
 
     async def _aopen_stream(
-        self, body: dict[str, Any]
+        self, body: dict[str, Any], ticket: Ticket
     ) -> tuple[httpx.Response, Any, dict[str, Any] | None]:
         """Async twin of :meth:`_open_stream`."""
-        response = await self._asend(body, stream=True)
+        response = await self._asend(body, ticket, stream=True)
         chunks = aiter_chunks(response)
         try:
-            first = await anext(chunks, None)
-        except SambaNovaError as error:
-            await _aclose_all(chunks, response)
-            raise _Failure(error) from None
-        except httpx.HTTPError as exc:
-            await _aclose_all(chunks, response)
-            raise _failure(exc, streaming=True) from exc
+            with translate_failures(streaming=True, decoding=_CHUNK):
+                first = await anext(chunks, None)
         except BaseException:
             await _aclose_all(chunks, response)
             raise
@@ -687,20 +843,21 @@ class ChatCompletionsClient:
 
     async def acreate(self, body: dict[str, Any]) -> dict[str, Any]:
         """Async twin of :meth:`create`."""
-        return await self._awith_retries(lambda: self._acreate_once(body))
+        return await self._awith_retries(
+            body, lambda ticket: self._acreate_once(body, ticket)
+        )
 
     async def astream(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         """Async twin of :meth:`stream`; cancel or close it to close the connection."""
         response, chunks, first = await self._awith_retries(
-            lambda: self._aopen_stream(body)
+            body, lambda ticket: self._aopen_stream(body, ticket)
         )
         try:
-            if first is not None:
-                yield first
-                async for chunk in chunks:
-                    yield chunk
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, streaming=True) from _cause(exc)
+            with translate_failures(streaming=True, decoding=_CHUNK):
+                if first is not None:
+                    yield first
+                    async for chunk in chunks:
+                        yield chunk
         finally:
             await _aclose_all(chunks, response)
 

@@ -13,22 +13,48 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from langchain_provider._http import (
-    transport_error,
-)
+from langchain_provider._http import translate_failures
 from langchain_provider.errors import ResponseDecodeError, error_from_http
 
 # -- profiles ------------------------------------------------------------------
 
-_TEXT_TOOLS: dict[str, Any] = {
+# Media: the service reads text and base64 images from user turns only; it
+# has no file (PDF), audio or video parts, and no http(s) image URLs. Each
+# profile states every media flag, because frameworks read a missing one as
+# "supported" (deepagents decides from these flags whether a file it read can
+# go into the thread or must become a text notice).
+_TEXT_ONLY: dict[str, Any] = {
     "text_inputs": True,
     "text_outputs": True,
+    "image_inputs": False,
+    "image_url_inputs": False,
+    # What ChatSambaNova does with images a tool returns (see
+    # ``ChatSambaNova.tool_result_media``): on a model that takes images they go to
+    # the service in a user turn right after the tool results, so a tool may
+    # return them; on a text-only model they become a short text note.
+    "image_tool_message": False,
+    "pdf_inputs": False,
+    "pdf_tool_message": False,
+    "audio_inputs": False,
+    "video_inputs": False,
+}
+
+_VISION: dict[str, Any] = {"image_inputs": True, "image_tool_message": True}
+
+_TEXT_TOOLS: dict[str, Any] = {
+    **_TEXT_ONLY,
     "tool_calling": True,
     "tool_choice": True,
     "tool_call_streaming": True,
-    "structured_output": True,
-    "image_inputs": False,
-    "image_url_inputs": False,
+    # The service takes a ``json_schema`` response_format, but nothing the
+    # vendor publishes (docs, cookbooks, SDK tests; searched 2026-12) shows it
+    # together with ``tools`` in one request, nor says whether the model still
+    # calls tools while the schema is enforced. LangChain's ``create_agent``
+    # reads this flag to send both on every turn (its provider strategy);
+    # False makes it use its tool strategy instead: the answer schema becomes
+    # one more tool, which only needs documented pieces. ``with_structured_
+    # output(method="json_schema")`` still works: it sends no tools.
+    "structured_output": False,
 }
 
 _NO_TOOLS: dict[str, Any] = {
@@ -36,15 +62,14 @@ _NO_TOOLS: dict[str, Any] = {
     "tool_calling": False,
     "tool_choice": False,
     "tool_call_streaming": False,
-    "structured_output": False,
 }
 
 _REASONING: dict[str, Any] = {"reasoning_output": True}
 
-# Context windows, output limits and capabilities as the service lists them
-# (late 2026; output limits are the catalog's ``max_completion_tokens``).
-# Where the service documents no context window, none is claimed. The live
-# catalog is the source of truth: ``ChatSambaNova.list_models()`` reads it.
+# Context windows and output limits as the service lists them (late 2026;
+# output limits are the catalog's ``max_completion_tokens``, context windows
+# the catalog's ``context_length``). The live catalog is the source of truth:
+# ``ChatSambaNova.list_models()`` reads it.
 MODEL_PROFILES: dict[str, dict[str, Any]] = {
     "Meta-Llama-3.3-70B-Instruct": {
         **_TEXT_TOOLS,
@@ -58,7 +83,8 @@ MODEL_PROFILES: dict[str, dict[str, Any]] = {
     },
     "Llama-4-Maverick-17B-128E-Instruct": {
         **_TEXT_TOOLS,
-        "image_inputs": True,
+        **_VISION,
+        "max_input_tokens": 131072,
         "max_output_tokens": 8192,
     },
     "DeepSeek-V3-0324": {
@@ -95,7 +121,11 @@ MODEL_PROFILES: dict[str, dict[str, Any]] = {
         "max_output_tokens": 32768,
         "reasoning_effort_levels": ["low", "medium", "high"],
     },
-    "Qwen3-235B": {**_TEXT_TOOLS, "max_output_tokens": 8192},
+    "Qwen3-235B": {
+        **_TEXT_TOOLS,
+        "max_input_tokens": 32768,
+        "max_output_tokens": 8192,
+    },
     "Qwen3-32B": {
         **_NO_TOOLS,
         **_REASONING,
@@ -107,12 +137,19 @@ MODEL_PROFILES: dict[str, dict[str, Any]] = {
         "max_input_tokens": 196608,
         "max_output_tokens": 32768,
     },
+    # MiniMax-M3 and gemma-4-31B-it call tools: the vendor's function-calling
+    # page lists both (https://docs.sambanova.ai/docs/ja/features/function-calling.md).
     "MiniMax-M3": {
-        **_NO_TOOLS,
+        **_TEXT_TOOLS,
         "max_input_tokens": 1048576,
         "max_output_tokens": 32768,
     },
-    "gemma-4-31B-it": {**_NO_TOOLS, "image_inputs": True, "max_output_tokens": 8192},
+    "gemma-4-31B-it": {
+        **_TEXT_TOOLS,
+        **_VISION,
+        "max_input_tokens": 131072,
+        "max_output_tokens": 8192,
+    },
 }
 """Model name -> LangChain ``ModelProfile`` fields."""
 
@@ -146,6 +183,9 @@ class ModelInfo(BaseModel):
     price_per_input_token: float | None = None
     price_per_output_token: float | None = None
     owned_by: str | None = None
+
+
+_LIST = "The model list"
 
 
 def models_url(base_url: str) -> str:
@@ -184,22 +224,29 @@ def models_from_response(response: httpx.Response) -> list[ModelInfo]:
     Raises:
         SambaNovaError: The status's typed error for a non-2xx response.
         ResponseDecodeError: For a body that is not the catalog's shape.
+        json.JSONDecodeError, RecursionError: For a body that is not JSON;
+            ``translate_failures`` types them.
     """
     if not response.is_success:
         raise error_from_http(response.status_code, response.content, response.headers)
-    try:
-        payload = response.json()
-    except ValueError:
-        raise ResponseDecodeError(
-            f"The model list is not valid JSON: {response.text[:200]!r}",
-            status_code=response.status_code,
-        ) from None
+    payload = response.json()
     data = payload.get("data") if isinstance(payload, Mapping) else None
     if not isinstance(data, list):
         raise ResponseDecodeError(
             "The model list has no 'data' array.", status_code=response.status_code
         )
     return [_entry(raw) for raw in data]
+
+
+def _catalog_request(
+    client: httpx.Client | httpx.AsyncClient,
+    base_url: str,
+    headers: Mapping[str, str],
+    timeout: Any,
+) -> httpx.Request:
+    return client.build_request(
+        "GET", models_url(base_url), headers=headers, timeout=timeout
+    )
 
 
 def list_models(
@@ -210,11 +257,15 @@ def list_models(
     Raises:
         SambaNovaError: The package's typed error for any failure.
     """
+    with translate_failures():
+        request = _catalog_request(client, base_url, headers, timeout)
+        response = client.send(request, stream=True)
     try:
-        response = client.get(models_url(base_url), headers=headers, timeout=timeout)
-    except httpx.TransportError as exc:
-        raise transport_error(exc, streaming=False) from exc
-    return models_from_response(response)
+        with translate_failures(decoding=_LIST, status_code=response.status_code):
+            response.read()
+            return models_from_response(response)
+    finally:
+        response.close()
 
 
 async def alist_models(
@@ -228,10 +279,12 @@ async def alist_models(
     Raises:
         SambaNovaError: The package's typed error for any failure.
     """
+    with translate_failures():
+        request = _catalog_request(client, base_url, headers, timeout)
+        response = await client.send(request, stream=True)
     try:
-        response = await client.get(
-            models_url(base_url), headers=headers, timeout=timeout
-        )
-    except httpx.TransportError as exc:
-        raise transport_error(exc, streaming=False) from exc
-    return models_from_response(response)
+        with translate_failures(decoding=_LIST, status_code=response.status_code):
+            await response.aread()
+            return models_from_response(response)
+    finally:
+        await response.aclose()

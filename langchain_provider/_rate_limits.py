@@ -10,15 +10,27 @@ reset comes as seconds, as a Unix time, or as a duration such as ``4h17m``.
      "requests_day": {"limit": 1000, "remaining": 0, "reset_seconds": 15420.0}}
 
 Responses without such headers give ``None``: no key is added anywhere.
+
+`Pacer` acts on them: before each attempt the client takes a `Ticket` from
+the process's pacer for its target (`pacer_for`), which waits while the
+service's window is full, and hands the answer's headers back to it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import hashlib
 import math
+import os
 import re
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from pydantic import SecretStr
 
 _PREFIX = "x-ratelimit-"
 _FIELDS = {"limit": "limit", "remaining": "remaining", "reset": "reset_seconds"}
@@ -85,3 +97,383 @@ def rate_limit_from_headers(headers: Mapping[str, str]) -> dict[str, Any] | None
         if parsed is not None:
             found.setdefault(window.replace("-", "_"), {})[_FIELDS[kind]] = parsed
     return found or None
+
+
+# -- pacing -------------------------------------------------------------------
+#
+# The pacer turns those headers into waits before requests start. The pure
+# part (`Pacer._admit`, `Pacer._learn`) decides under a lock held for a few
+# lines only; the thin part (`acquire`, `aacquire`) sleeps outside it.
+
+_WINDOW = "requests"  # the per-minute window; the daily one fails fast instead
+_LATER_WINDOW = 0.5  # seconds: a reset this much later is a new window, not jitter
+_MIN_SHARE = 1 / 64
+
+
+@dataclass(frozen=True)
+class _Wait:
+    """Internal: wait ``seconds``; with ``on_answer``, also until woken."""
+
+    seconds: float
+    on_answer: bool
+
+
+class _Waiter:
+    """Internal: one caller waiting for an answer to free a place."""
+
+    __slots__ = ("wake", "woken")
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        self.wake = wake
+        self.woken = False
+
+
+class Ticket:
+    """One request's place in its pacer's window, from start to answer.
+
+    Call `answered` as soon as the response headers arrive (for a stream, at
+    its headers, not its end), or `release` when the attempt got no answer.
+    Used as a context manager, the place is released on the way out unless it
+    was answered: an exception or a cancellation never keeps it.
+    """
+
+    __slots__ = ("_done", "_pacer")
+
+    def __init__(self, pacer: Pacer | None) -> None:
+        self._pacer = pacer
+        self._done = pacer is None
+
+    def answered(self, rate_limit: Mapping[str, Any] | None, status: int) -> None:
+        """Report the answer: its normalized rate-limit headers and status.
+
+        Args:
+            rate_limit: ``rate_limit_from_headers(response.headers)``.
+            status: The HTTP status of the answer.
+        """
+        if not self._done and self._pacer is not None:
+            self._done = True
+            self._pacer._finish(self, rate_limit, status, answered=True)
+
+    def release(self) -> None:
+        """Give the place back without an answer (the attempt failed)."""
+        if not self._done and self._pacer is not None:
+            self._done = True
+            self._pacer._finish(self, None, None, answered=False)
+
+    def __enter__(self) -> Ticket:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+UNPACED = Ticket(None)
+"""A ticket that paces nothing (pacing switched off): its calls do nothing."""
+
+
+class Pacer:
+    """Lets requests start only while the service's window has room for them.
+
+    One pacer serves one target (base URL, key, model) in the process; see
+    `pacer_for`. It learns from every answer, 429s included, how many
+    requests the current window has left (``x-ratelimit-remaining-requests``)
+    and when it resets (``x-ratelimit-reset-requests``), and decides:
+
+    - **cold** (no window known, or the known one has reset): one request (the
+      probe) goes; the others wait for its answer, so a burst never overshoots
+      a window it knows nothing about. A probe unanswered after
+      ``probe_timeout`` lets one more go.
+    - **room left**: a request starts while this process has fewer requests in
+      flight than ``share`` of the remaining ones (at least one). Other
+      processes on the same key are seen only through ``remaining``; keeping
+      most of it in reserve until the next answer is what lets several
+      processes converge without a coordinator. Each window with a 429 halves
+      ``share``; each window without one wins back an eighth of the start.
+    - **window full** (``remaining`` reached 0, or every remaining request is
+      in flight): wait until the reset, then start cold again.
+    - **no headers**: an answer without the request window's headers switches
+      pacing off for the target until an answer has them again: servers that
+      do not report limits are never slowed.
+    - a reset further away than ``max_wait`` is a quota, not a burst limit:
+      no wait; the server's 429 fails fast (``QuotaExceededError``), and so
+      does the daily window, which the pacer never waits for.
+
+    Args:
+        now: The clock (monotonic seconds).
+        sleep: How sync callers wait for a reset.
+        async_sleep: How async callers wait for a reset.
+        share: The part of the remaining requests one process may have in
+            flight at once, and the most it grows back to.
+        max_wait: The longest wait for a reset; a later reset is not waited for.
+        probe_timeout: Seconds a cold-start probe holds the others back.
+    """
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        share: float = 0.25,
+        max_wait: float = 60.0,
+        probe_timeout: float = 2.0,
+    ) -> None:
+        if not 0 < share <= 1:
+            raise ValueError("share must be in (0, 1]")
+        self._lock = threading.Lock()
+        self._now = now
+        self._sleep = sleep
+        self._async_sleep = async_sleep
+        self._max_share = share
+        self._max_wait = max_wait
+        self._probe_timeout = probe_timeout
+        self.share = share
+        self.paced = True
+        self.remaining = 0
+        self.reset_at: float | None = None
+        self.in_flight = 0
+        self._probe: Ticket | None = None
+        self._probe_since = 0.0
+        self._throttled_at: float | None = None  # reset_at of the window last cut
+        self._waiters: list[_Waiter] = []
+
+    def __repr__(self) -> str:
+        return (
+            f"Pacer(paced={self.paced}, remaining={self.remaining}, "
+            f"in_flight={self.in_flight}, share={self.share:g})"
+        )
+
+    # -- decisions (under the lock, no I/O) -----------------------------------
+
+    def _live(self, now: float) -> bool:
+        return self.reset_at is not None and now < self.reset_at
+
+    def _cap(self) -> int:
+        return max(1, math.ceil(self.remaining * self.share))
+
+    def _admit(self, now: float) -> _Wait | None:
+        """``None`` and a place taken, or how to wait before asking again."""
+        if not self.paced:
+            return None
+        if self._live(now):
+            assert self.reset_at is not None
+            left = self.reset_at - now
+            if left > self._max_wait or (
+                self.remaining > 0 and self.in_flight < min(self._cap(), self.remaining)
+            ):
+                return None
+            # Only an answer or a release of ours can free a place before the
+            # reset; with none in flight, nothing but the reset will.
+            return _Wait(left, on_answer=self.in_flight > 0 and self.remaining > 0)
+        if self._probe is None or now >= self._probe_since + self._probe_timeout:
+            return None
+        return _Wait(self._probe_since + self._probe_timeout - now, on_answer=True)
+
+    def _start(self, now: float) -> Ticket:
+        ticket = Ticket(self)
+        self.in_flight += 1
+        if self.paced and not self._live(now):
+            self._probe, self._probe_since = ticket, now
+        return ticket
+
+    def _free_places(self, now: float) -> int:
+        """How many waiters to wake: those that may start, or all to re-plan."""
+        if not self.paced:
+            return len(self._waiters)
+        if self._live(now):
+            if self.remaining <= 0 or (
+                self.reset_at is not None and self.reset_at - now > self._max_wait
+            ):
+                # Full: each goes back to sleep until the reset, exactly.
+                return len(self._waiters)
+            return max(0, min(self._cap(), self.remaining) - self.in_flight)
+        return 1 if self._probe is None else 0
+
+    def _learn(
+        self, rate_limit: Mapping[str, Any] | None, status: int, now: float
+    ) -> None:
+        window = (rate_limit or {}).get(_WINDOW)
+        if not isinstance(window, Mapping) or not {"remaining", "reset_seconds"} <= (
+            window.keys()
+        ):
+            # A bare 429 may come from a gateway that adds no headers: it says
+            # nothing about whether the service reports its limits.
+            if rate_limit or status != 429:
+                self.paced = False
+            return
+        self.paced = True
+        remaining, reset_at = int(window["remaining"]), now + window["reset_seconds"]
+        if not self._live(now):
+            if reset_at <= now:
+                return  # the answer of a window that has just ended
+            self._open_window(remaining, reset_at)
+        elif reset_at > self.reset_at + _LATER_WINDOW:  # type: ignore[operator]
+            self._open_window(remaining, reset_at)
+        else:
+            self.remaining = min(self.remaining, remaining)
+        if status == 429 and self._throttled_at != self.reset_at:
+            self._throttled_at = self.reset_at
+            self.share = max(self.share / 2, _MIN_SHARE)
+
+    def _open_window(self, remaining: int, reset_at: float) -> None:
+        if self.reset_at is not None and self._throttled_at != self.reset_at:
+            # The last window ended without a 429: win some share back.
+            self.share = min(self.share + self._max_share / 8, self._max_share)
+        self.remaining, self.reset_at = remaining, reset_at
+
+    def _finish(
+        self,
+        ticket: Ticket,
+        rate_limit: Mapping[str, Any] | None,
+        status: int | None,
+        *,
+        answered: bool,
+    ) -> None:
+        with self._lock:
+            now = self._now()
+            self.in_flight -= 1
+            if self._probe is ticket:
+                self._probe = None
+            if answered and status is not None:
+                self._learn(rate_limit, status, now)
+            woken = self._pop_waiters(now)
+        for waiter in woken:
+            waiter.wake()
+
+    def _pop_waiters(self, now: float) -> list[_Waiter]:
+        count = self._free_places(now)
+        woken, self._waiters = self._waiters[:count], self._waiters[count:]
+        for waiter in woken:
+            waiter.woken = True
+        return woken
+
+    def _forget(self, waiter: _Waiter, *, gave_up: bool) -> None:
+        """Drop a waiter that stopped waiting.
+
+        One that gives up (an exception, a cancellation) after being woken
+        passes the wake-up on: the place it was meant for is still free.
+        """
+        with self._lock:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+                return
+            woken = self._pop_waiters(self._now()) if gave_up and waiter.woken else []
+        for other in woken:
+            other.wake()
+
+    # -- waiting (outside the lock) ---------------------------------------------
+
+    def acquire(self) -> Ticket:
+        """Wait (sync) until a request may start; return its ticket.
+
+        A wait for an answer of another thread uses a ``threading.Event``; a
+        wait for the window's reset goes through ``sleep``.
+        """
+        while True:
+            event = threading.Event()
+            with self._lock:
+                now = self._now()
+                wait = self._admit(now)
+                if wait is None:
+                    return self._start(now)
+                waiter = _Waiter(event.set) if wait.on_answer else None
+                if waiter is not None:
+                    self._waiters.append(waiter)
+            if waiter is None:
+                self._sleep(wait.seconds)
+                continue
+            gave_up = True
+            try:
+                event.wait(wait.seconds)
+                gave_up = False
+            finally:
+                self._forget(waiter, gave_up=gave_up)
+
+    async def aacquire(self) -> Ticket:
+        """Wait (async) until a request may start; return its ticket.
+
+        Cancelling the waiting task leaves no trace: it held no place yet, and
+        a wake-up meant for it goes to the next waiter.
+        """
+        loop = asyncio.get_running_loop()
+        while True:
+            future: asyncio.Future[None] = loop.create_future()
+            with self._lock:
+                now = self._now()
+                wait = self._admit(now)
+                if wait is None:
+                    return self._start(now)
+                waiter = (
+                    _Waiter(functools.partial(_resolve_threadsafe, loop, future))
+                    if wait.on_answer
+                    else None
+                )
+                if waiter is not None:
+                    self._waiters.append(waiter)
+            if waiter is None:
+                await self._async_sleep(wait.seconds)
+                continue
+            sleeper = asyncio.ensure_future(self._async_sleep(wait.seconds))
+            gave_up = True
+            try:
+                await asyncio.wait(
+                    {future, sleeper}, return_when=asyncio.FIRST_COMPLETED
+                )
+                gave_up = False
+            finally:
+                sleeper.cancel()
+                self._forget(waiter, gave_up=gave_up)
+
+
+def _resolve_threadsafe(loop: asyncio.AbstractEventLoop, future: Any) -> None:
+    def resolve() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    try:
+        loop.call_soon_threadsafe(resolve)
+    except RuntimeError:  # the waiter's loop is closed: nobody to wake
+        pass
+
+
+_pacers: dict[tuple[str, str, str], Pacer] = {}
+_pacers_lock = threading.Lock()
+
+
+def pacer_for(
+    base_url: str, api_key: SecretStr | str | None, model: str | None
+) -> Pacer:
+    """The process's pacer for one target, shared by every model instance.
+
+    The service limits requests per key and per model (its documentation sets
+    RPM and RPD per model ID and tier), so the target is the base URL, the
+    key and the model. The key is kept only as its SHA-256.
+
+    Args:
+        base_url: The API root.
+        api_key: The key (a ``SecretStr``, a string, or ``None``).
+        model: The model of the request.
+    """
+    raw = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+    digest = hashlib.sha256((raw or "").encode()).hexdigest()
+    key = (base_url.rstrip("/"), digest, model or "")
+    with _pacers_lock:
+        pacer = _pacers.get(key)
+        if pacer is None:
+            pacer = _pacers[key] = Pacer()
+        return pacer
+
+
+def forget_pacers() -> None:
+    """Drop every pacer: what the process learned of its windows starts over.
+
+    Runs in a forked child, which learns its own windows (as the connection
+    pools open their own connections); a lock another thread held at fork
+    would never be freed there. Tests call it to start from a clean slate.
+    """
+    global _pacers_lock
+    _pacers_lock = threading.Lock()
+    _pacers.clear()
+
+
+os.register_at_fork(after_in_child=forget_pacers)

@@ -21,7 +21,8 @@ string, or v1 ``reasoning`` blocks; a ``<think>`` block is never sent back in
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, MutableMapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -219,8 +220,23 @@ def _content_to_api(
                 "SambaNova API accepts text and images only."
             )
     if all(part["type"] == "text" for part in parts):
-        return "".join(part["text"] for part in parts)
+        return _join_texts([part["text"] for part in parts])
     return parts
+
+
+def _join_texts(texts: list[str]) -> str:
+    """Join text blocks so that no two words are glued together.
+
+    Separate blocks are separate pieces of text ("Summarize:" and the text to
+    summarize): they are joined with a newline, unless one side already has
+    whitespace there (blocks split mid-sentence, "Hello " + "world").
+    """
+    joined = ""
+    for text in texts:
+        if joined and text and not (joined[-1].isspace() or text[0].isspace()):
+            joined += "\n"
+        joined += text
+    return joined
 
 
 def _tool_call_to_api(tool_call: ToolCall) -> dict[str, Any]:
@@ -245,30 +261,102 @@ def _invalid_tool_call_to_api(tool_call: InvalidToolCall) -> dict[str, Any]:
     }
 
 
-def _tool_content_to_text(content: str | list[Any]) -> str:
-    """Tool results go out as strings; the API has no structured tool output."""
+ToolResultMedia = Literal["move", "drop", "refuse"]
+"""What happens to images and files a tool returns (see ``ChatSambaNova``)."""
+
+TOOL_RESULT_MEDIA: tuple[str, ...] = get_args(ToolResultMedia)
+
+_MEDIA_TYPES = frozenset({"image", "image_url", "file", "audio", "video"})
+_MEDIA_LABELS = {"file": "A file", "audio": "An audio clip", "video": "A video"}
+
+
+def _is_media(block: Any) -> bool:
+    return isinstance(block, Mapping) and (
+        block.get("type") in _MEDIA_TYPES or is_data_content_block(dict(block))
+    )
+
+
+def _media_kind(block: Mapping[str, Any]) -> str:
+    kind = str(block.get("type"))
+    return "image" if kind == "image_url" else kind
+
+
+def _tool_result_to_api(
+    content: str | list[Any], *, policy: str, takes_images: bool | None
+) -> tuple[str, list[dict[str, Any]], list[str]]:
+    """A tool result as the API takes it: text only.
+
+    The service reads images only from user messages and has no file, audio
+    or video parts at all. Images go, by ``policy`` (see `ToolResultMedia`),
+    to a user turn after the tool results (``"move"``, unless the model is
+    known to take no images); what cannot go is replaced by a short note.
+
+    Returns:
+        ``(text, image parts moved out, descriptions of what was left out)``.
+
+    Raises:
+        ValueError: With ``policy="refuse"``, for any image or file.
+    """
     if isinstance(content, str):
-        return content
-    texts = []
+        return content, [], []
+    texts: list[str] = []
+    moved: list[dict[str, Any]] = []
+    left_out: list[str] = []
     for block in content:
         if isinstance(block, str):
             texts.append(block)
         elif isinstance(block, Mapping) and block.get("type") == "text":
             texts.append(str(block.get("text") or ""))
-        elif isinstance(block, Mapping) and (
-            block.get("type") in ("image", "image_url", "file", "audio", "video")
-            or is_data_content_block(dict(block))
-        ):
-            # Serialized, a screenshot would put megabytes of base64 text into
-            # the prompt: refuse it clearly instead.
-            raise ValueError(
-                "Tool results must be text: the SambaNova API takes no images or "
-                "files in tool messages. Return a description, or send the image "
-                "in a user message."
-            )
+        elif _is_media(block):
+            kind = _media_kind(block)
+            if policy == "refuse":
+                raise ValueError(
+                    f"A tool returned {kind} content, which the SambaNova API "
+                    "takes only in user messages (images) or not at all (files, "
+                    "audio, video), and tool_result_media='refuse' is set. Use "
+                    "'move' (the default) or 'drop' to send the tool's text."
+                )
+            if kind == "image" and policy == "move" and takes_images is not False:
+                try:
+                    moved.append(_image_part(block))
+                    continue
+                except ValueError:
+                    left_out.append(
+                        "An image in a form the API cannot take (it takes base64 "
+                        "data only)"
+                    )
+            elif kind == "image":
+                left_out.append(
+                    "An image (the API takes images only in user messages)"
+                    if policy == "drop" or takes_images is None
+                    else "An image (the model takes no images)"
+                )
+            else:
+                label = _MEDIA_LABELS.get(kind, f"A {kind} block")
+                mime = block.get("mime_type")
+                label += f" ({mime})" if isinstance(mime, str) else ""
+                left_out.append(f"{label} (the API takes no files, audio or video)")
         else:
+            # Serialized as JSON: the API has no structured tool output.
             texts.append(json.dumps(block, ensure_ascii=False, default=str))
-    return "\n".join(texts)
+    if moved:
+        texts.append(
+            f"[The {len(moved)} image(s) this tool returned are in the next "
+            "user message.]"
+        )
+    texts.extend(f"[{what} was left out of this tool result.]" for what in left_out)
+    return "\n".join(texts), moved, left_out
+
+
+def _image_turn(images: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, Any]:
+    """The user turn that carries the images tool results returned."""
+    parts: list[dict[str, Any]] = []
+    for tool_call_id, moved in images:
+        parts.append(
+            {"type": "text", "text": f"Image(s) returned by tool call {tool_call_id}:"}
+        )
+        parts.extend(moved)
+    return {"role": "user", "content": parts}
 
 
 def _message_role(message: BaseMessage) -> str:
@@ -308,7 +396,11 @@ def convert_message_to_dict(
     role = _message_role(message)
     result: dict[str, Any] = {"role": role}
     if role == "tool":
-        result["content"] = _tool_content_to_text(message.content)
+        # Alone, a tool message cannot place its images anywhere else: they
+        # are left out with a note (`convert_messages` moves them).
+        result["content"] = _tool_result_to_api(
+            message.content, policy="drop", takes_images=None
+        )[0]
         tool_call_id = getattr(
             message, "tool_call_id", None
         ) or message.additional_kwargs.get("tool_call_id")
@@ -332,6 +424,68 @@ def convert_message_to_dict(
     return result
 
 
+def convert_messages(
+    messages: Sequence[BaseMessage],
+    reasoning_in_history: str = "auto",
+    *,
+    tool_result_media: str = "move",
+    takes_images: bool | None = None,
+    on_left_out: Callable[[list[str]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Convert a conversation to the API's ``messages``.
+
+    Like `convert_message_to_dict` for each message, except that images in
+    tool results, which the service takes only in user messages, go to a
+    user turn placed right after the run of tool results (their tool
+    messages keep their text and say where the images went). The messages
+    given are never modified.
+
+    Args:
+        messages: The conversation.
+        reasoning_in_history: Which assistant turns send their reasoning back.
+        tool_result_media: ``"move"``, ``"drop"`` or ``"refuse"`` (see
+            `ToolResultMedia`).
+        takes_images: Whether the model takes images (its profile's
+            ``image_inputs``); ``None`` when unknown, and then images are moved
+            and the service decides.
+        on_left_out: Called with what was left out of the tool results, if
+            anything (e.g. to warn).
+
+    Raises:
+        ValueError: As `convert_message_to_dict`; with ``"refuse"``, for a
+            tool result holding an image or a file.
+    """
+    if tool_result_media not in TOOL_RESULT_MEDIA:
+        raise ValueError(
+            f"tool_result_media must be one of {list(TOOL_RESULT_MEDIA)}, got "
+            f"{tool_result_media!r}."
+        )
+    converted: list[dict[str, Any]] = []
+    pending: list[tuple[str, list[dict[str, Any]]]] = []
+    left_out: list[str] = []
+    for message in messages:
+        if _message_role(message) != "tool":
+            if pending:
+                converted.append(_image_turn(pending))
+                pending = []
+            converted.append(convert_message_to_dict(message, reasoning_in_history))
+            continue
+        result = convert_message_to_dict(message.model_copy(update={"content": ""}))
+        text, moved, dropped = _tool_result_to_api(
+            message.content, policy=tool_result_media, takes_images=takes_images
+        )
+        result["content"] = text
+        converted.append(result)
+        if moved:
+            pending.append((result["tool_call_id"], moved))
+        left_out.extend(dropped)
+    if pending:
+        converted.append(_image_turn(pending))
+    if left_out and on_left_out is not None:
+        on_left_out(left_out)
+    return converted
+
+
 # -- tools, tool_choice and JSON schemas ---------------------------------------
 
 _PASS_THROUGH_CHOICES = frozenset({"auto", "required", "none"})
@@ -340,7 +494,9 @@ _JSON_TYPES = frozenset(
 )
 
 
-def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[dict]:
+def format_tools(
+    tools: Sequence[Any], *, strict: bool | None = None, warn: bool = True
+) -> list[dict]:
     """Convert tools of any kind LangChain accepts to the API's ``tools`` entries.
 
     Args:
@@ -348,13 +504,18 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[di
             schemas or OpenAI-format tool dicts.
         strict: Passed to ``convert_to_openai_tool``: asks the model to follow
             the parameter schema exactly.
+        warn: Warn about sloppy parameter schemas (``bind_tools`` does; the
+            request builder, which formats the same tools again, does not).
 
     Returns:
         ``[{"type": "function", "function": {"name", "description", "parameters"}}]``.
 
     Raises:
-        ValueError: For a tool that cannot be converted, has no name, or has
-            an invalid parameter schema.
+        ValueError: For a tool that cannot be converted or has no name, or a
+            parameter schema that can never be sent (not an object, nested
+            too deep). Other schema problems (``{"type": "int"}``, draft-3
+            ``"required": true``, ...) are warned about, naming the tool and
+            where in its schema, and sent.
     """
     # Two tools may share a name: LangChain binds a pydantic class next to its
     # own JSON schema (langchain-tests does exactly that), and rejecting it
@@ -379,7 +540,17 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[di
             )
         name = function["name"]
         if function.get("parameters") is not None:
-            check_json_schema(function["parameters"], where=f"tool {name!r} parameters")
+            where = f"tool {name!r} parameters"
+            problems = json_schema_problems(function["parameters"], where=where)
+            for problem in problems if warn else []:
+                # As for duplicate names: the service decides. Refusing here
+                # stopped whole agents over one sloppy MCP tool that other
+                # providers (and often this service) take.
+                warnings.warn(
+                    f"{problem} Sent as given; the service may reject it.",
+                    UserWarning,
+                    stacklevel=3,
+                )
         if strict is not None and "strict" not in function:
             # convert_to_openai_tool returns OpenAI-format dicts as they are,
             # without the strict flag the caller asked for.
@@ -450,13 +621,22 @@ def normalize_request_tools(body: MutableMapping[str, Any]) -> None:
 
     ``bind_tools`` does this once; fields given per call (``invoke(...,
     tools=..., tool_choice="any")``) reach the body without it, so the body
-    builder runs it again. Formatted tools pass through unchanged.
+    builder runs it again. Formatted tools pass through unchanged; an empty
+    ``tools`` list is dropped (with an ``auto``/``none`` choice that would
+    have nothing to choose from).
 
     Raises:
         ValueError: For a tool without a name or an unknown ``tool_choice``.
     """
+    if body.get("tools") == []:
+        # No tools is said by sending none: LangChain binds [] (create_agent
+        # with no tools, a provider-strategy response format), and an empty
+        # list is not what the API documents.
+        del body["tools"]
+        if body.get("tool_choice") in ("auto", "none"):
+            del body["tool_choice"]
     if body.get("tools") is not None:
-        body["tools"] = format_tools(body["tools"])
+        body["tools"] = format_tools(body["tools"], warn=False)
     if body.get("tool_choice") is not None:
         names = tool_names(body.get("tools") or [])
         choice = convert_tool_choice(body["tool_choice"], names)
@@ -519,49 +699,74 @@ def check_json_schema(schema: Any, *, where: str) -> None:
     naming a property that ``additionalProperties`` provides, ...) passes.
 
     Raises:
-        ValueError: Naming where in the schema the problem is.
+        ValueError: Naming where in the schema the (first) problem is.
+    """
+    problems = json_schema_problems(schema, where=where)
+    if problems:
+        raise ValueError(problems[0])
+
+
+def json_schema_problems(schema: Any, *, where: str) -> list[str]:
+    """What is wrong in a JSON schema, each problem naming where it is.
+
+    Tool schemas from MCP servers in the wild often say ``{"type": "int"}``,
+    ``{"type": "float"}`` or draft-3 ``"required": true``; such schemas can
+    still be sent (the service decides), so they are reported, not raised.
+
+    Raises:
+        ValueError: Only for what can never be sent: a root that is not an
+            object, or nesting deeper than `MAX_SCHEMA_DEPTH`.
     """
     if not isinstance(schema, Mapping):
         raise ValueError(f"{where} must be a JSON schema object, got {schema!r}.")
     check_nesting(schema, where=where)
+    problems: list[str] = []
     pending: list[tuple[Any, str]] = [(schema, where)]
     while pending:
         node, here = pending.pop()
         if isinstance(node, bool):
             continue
         if not isinstance(node, Mapping):
-            raise ValueError(f"{here} must be a JSON schema (object or boolean).")
-        _check_keywords(node, here)
-        pending.extend(_subschemas(node, here))
+            problems.append(f"{here} must be a JSON schema (object or boolean).")
+            continue
+        problems.extend(_keyword_problems(node, here))
+        pending.extend(_subschemas(node, here, problems))
+    return problems
 
 
-def _check_keywords(schema: Mapping[str, Any], where: str) -> None:
+def _keyword_problems(schema: Mapping[str, Any], where: str) -> list[str]:
+    problems = []
     declared = schema.get("type")
     for kind in declared if isinstance(declared, list) else [declared]:
         if kind is not None and kind not in _JSON_TYPES:
-            raise ValueError(f"{where}: unknown JSON schema type {kind!r}.")
+            problems.append(f"{where}: unknown JSON schema type {kind!r}.")
     required = schema.get("required")
     if required is not None and not (
         isinstance(required, list) and all(isinstance(r, str) for r in required)
     ):
-        raise ValueError(f"{where}: 'required' must be a list of property names.")
+        problems.append(f"{where}: 'required' must be a list of property names.")
+    return problems
 
 
-def _subschemas(schema: Mapping[str, Any], where: str) -> list[tuple[Any, str]]:
+def _subschemas(
+    schema: Mapping[str, Any], where: str, problems: list[str]
+) -> list[tuple[Any, str]]:
     found: list[tuple[Any, str]] = []
     for keyword in _SCHEMA_MAPS:
         members = schema.get(keyword)
         if members is None:
             continue
         if not isinstance(members, Mapping):
-            raise ValueError(f"{where}: {keyword!r} must be an object.")
+            problems.append(f"{where}: {keyword!r} must be an object.")
+            continue
         found.extend((sub, f"{where}.{keyword}.{key}") for key, sub in members.items())
     for keyword in _SCHEMA_LISTS:
         options = schema.get(keyword)
         if options is None:
             continue
         if not isinstance(options, list):
-            raise ValueError(f"{where}: {keyword!r} must be a list of schemas.")
+            problems.append(f"{where}: {keyword!r} must be a list of schemas.")
+            continue
         found.extend((sub, f"{where}.{keyword}[{i}]") for i, sub in enumerate(options))
     for keyword in _SCHEMA_VALUES:
         value = schema.get(keyword)
@@ -638,8 +843,14 @@ def build_structured_output(
     if method == "function_calling":
         if schema is None:
             raise ValueError("method='function_calling' needs a schema.")
-        tool = format_tools([schema], strict=strict)[0]
+        tool = format_tools([schema], strict=strict, warn=False)[0]
         tool_name = tool["function"]["name"]
+        if tool["function"].get("parameters") is not None:
+            # An output schema is the caller's own: refuse its mistakes here,
+            # as the json_schema method does, rather than warn as for tools.
+            check_json_schema(
+                tool["function"]["parameters"], where=f"tool {tool_name!r} parameters"
+            )
         llm = model.bind_tools(  # type: ignore[attr-defined]
             [tool],
             tool_choice=tool_name,
@@ -694,6 +905,9 @@ def build_request_body(
     stream: bool,
     stream_usage: bool,
     reasoning_in_history: str = "auto",
+    tool_result_media: str = "move",
+    takes_images: bool | None = None,
+    on_left_out: Callable[[list[str]], None] | None = None,
 ) -> dict[str, Any]:
     """Build the body of one request.
 
@@ -708,6 +922,10 @@ def build_request_body(
         stream_usage: Whether a stream asks for usage in its last chunk.
         reasoning_in_history: Which assistant turns send their reasoning
             back (see "reasoning sent back" above).
+        tool_result_media: What happens to images and files tools returned
+            (see `convert_messages`).
+        takes_images: Whether the model takes images, if known.
+        on_left_out: Called with what was left out of tool results.
 
     Returns:
         The request body.
@@ -741,9 +959,13 @@ def build_request_body(
             body["stop"] = normalized
     normalize_request_tools(body)
     check_request(body, stream=stream)
-    body["messages"] = [
-        convert_message_to_dict(m, reasoning_in_history) for m in messages
-    ]
+    body["messages"] = convert_messages(
+        messages,
+        reasoning_in_history,
+        tool_result_media=tool_result_media,
+        takes_images=takes_images,
+        on_left_out=on_left_out,
+    )
     if stream:
         body["stream"] = True
         if stream_usage:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -469,6 +470,16 @@ def _function(raw: Mapping[str, Any]) -> tuple[str | None, str]:
     return name, arguments_text(function.get("arguments"))
 
 
+def new_tool_call_id() -> str:
+    """A fresh tool-call id in the service's ``call_<hex>`` form.
+
+    Some deployments send tool calls without an ``id``; LangGraph and
+    ``create_agent`` pair each tool result with its call by id, and die on
+    ``None``, so such a call gets one of these.
+    """
+    return f"call_{uuid.uuid4().hex[:24]}"
+
+
 def parse_tool_calls(raw_calls: Any) -> tuple[list[ToolCall], list[InvalidToolCall]]:
     """Parse a message's whole tool calls (non-streaming responses).
 
@@ -477,7 +488,8 @@ def parse_tool_calls(raw_calls: Any) -> tuple[list[ToolCall], list[InvalidToolCa
 
     Returns:
         ``(tool_calls, invalid_tool_calls)``; arguments that are not a JSON
-        object make a call invalid, cut-off ones sealed (see module docstring).
+        object make a call invalid, cut-off ones sealed (see module docstring);
+        a call sent without an id gets a `new_tool_call_id`.
 
     Raises:
         ResponseDecodeError: For ``tool_calls`` of the wrong shape.
@@ -487,6 +499,7 @@ def parse_tool_calls(raw_calls: Any) -> tuple[list[ToolCall], list[InvalidToolCa
     for raw in as_items(raw_calls, "message.tool_calls"):
         name, arguments = _function(raw)
         call_id = as_optional_text(raw.get("id"), "tool_calls[].id")
+        call_id = call_id or new_tool_call_id()
         try:
             args = json.loads(arguments) if arguments.strip() else {}
             problem = (
@@ -517,10 +530,22 @@ class StreamedToolCalls:
     one delta, sometimes without an ``index``.
     """
 
-    __slots__ = ("_aliases", "_arguments", "_ids", "_keys", "_last_key", "_next_index")
+    __slots__ = (
+        "_aliases",
+        "_arguments",
+        "_ids",
+        "_keys",
+        "_last_key",
+        "_made_ids",
+        "_next_index",
+    )
 
     def __init__(self) -> None:
         self._next_index = 0
+        # Index -> the id made up for a call that arrived without one; it goes
+        # on the call's first chunk only, as a server id would, so that the
+        # chunks merge into one call with one id.
+        self._made_ids: dict[int, str] = {}
         # Calls without an index, by id (or a made-up key), and their index.
         self._keys: dict[str, int] = {}
         self._last_key: str | None = None
@@ -541,6 +566,11 @@ class StreamedToolCalls:
             name, arguments = _function(raw)
             call_id = as_optional_text(raw.get("id"), "tool_calls[].id")
             index = self._index(raw, call_id, name, position)
+            if index not in self._arguments:  # the call's first chunk
+                if not call_id:
+                    call_id = self._made_ids[index] = new_tool_call_id()
+            elif index in self._made_ids:
+                call_id = None  # a late server id would be glued onto ours
             self._arguments.setdefault(index, []).append(arguments)
             chunks.append(
                 tool_call_chunk(name=name, args=arguments, id=call_id, index=index)

@@ -28,6 +28,8 @@ from typing import Any
 
 import httpx
 
+from langchain_provider._rate_limits import rate_limit_from_headers
+
 # Transport failures after which a request can safely be sent again: the server
 # never produced a response. Read and write timeouts are excluded: ``timeout``
 # is the longest the caller agreed to wait.
@@ -107,15 +109,26 @@ class RetryPolicy:
         reset = quota_reset_seconds(rate_limit)
         return reset is not None and reset > self.max_retry_after
 
-    def delay(self, attempt: int, headers: Mapping[str, str] | None = None) -> float:
+    def delay(
+        self,
+        attempt: int,
+        headers: Mapping[str, str] | None = None,
+        *,
+        status: int | None = None,
+    ) -> float:
         """Seconds to wait before retry number ``attempt + 1``.
 
         The server's ``retry-after-ms`` or ``retry-after`` wins when it lies
-        between 0 and ``max_retry_after``; otherwise exponential backoff from
-        ``initial_backoff``, capped at ``max_backoff``, minus up to 25 % jitter
-        so that many clients do not retry in lock step.
+        between 0 and ``max_retry_after``; without it, a 429 whose request
+        window has nothing left waits for that window's reset
+        (``x-ratelimit-reset-requests``), as the pacer does. Otherwise
+        exponential backoff from ``initial_backoff``, capped at
+        ``max_backoff``, minus up to 25 % jitter so that many clients do not
+        retry in lock step.
         """
         told = retry_after_seconds(headers)
+        if told is None and status == 429:
+            told = _window_reset(headers)
         if told is not None and 0 <= told <= self.max_retry_after:
             return told
         backoff = min(self.initial_backoff * 2**attempt, self.max_backoff)
@@ -132,6 +145,15 @@ def quota_reset_seconds(rate_limit: Mapping[str, Any] | None) -> float | None:
         and window.get("remaining") == 0
     ]
     return max(resets) if resets else None
+
+
+def _window_reset(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds until the request window resets, when it has nothing left."""
+    window = (rate_limit_from_headers(headers or {}) or {}).get("requests", {})
+    if window.get("remaining") == 0:
+        reset = window.get("reset_seconds")
+        return float(reset) if reset is not None else None
+    return None
 
 
 def _finite(text: str) -> float | None:

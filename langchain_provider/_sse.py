@@ -249,7 +249,9 @@ def decode_event(event: str, data: str) -> dict[str, Any] | None:
         StreamEventError: (or the class its kind maps to, e.g.
             ``StreamRateLimitError``) on an error event or a payload holding an
             ``error``.
-        ResponseDecodeError: On a ``data:`` payload that is not a JSON object.
+        ResponseDecodeError: On a ``data:`` payload that is JSON but not an object.
+        json.JSONDecodeError, RecursionError: On one that is not JSON (or is
+            nested absurdly deep); ``_http.translate_failures`` types them.
     """
     if event in _ERROR_EVENTS:
         try:
@@ -261,13 +263,9 @@ def decode_event(event: str, data: str) -> dict[str, Any] | None:
         return None
     if data == _DONE:
         raise _Done
-    try:
-        chunk = json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
-        raise ResponseDecodeError(
-            f"A stream chunk is not valid JSON ({reason}): {data[:200]!r}", body=data
-        ) from None
+    # Not JSON: the JSONDecodeError (or RecursionError) becomes a
+    # ResponseDecodeError at the client's one translation seam.
+    chunk = json.loads(data)
     if not isinstance(chunk, dict):
         raise ResponseDecodeError(
             f"A stream chunk is not a JSON object: {data[:200]!r}", body=data

@@ -7,7 +7,7 @@ plus what each model family's chat template adds; it is built on the same
 message conversion as a request, so it counts exactly what is sent: text,
 images, echoed tool calls, reasoning sent back, and bound tools.
 
-How close it is (measured; see the README's "Token counting, offline"): it
+How close it is (measured; see ``docs/agents.md``, "Token counting, offline"): it
 matches the service's ``usage.prompt_tokens`` on the three live prompts whose
 counts are known (they calibrated the template overheads), and the
 emulator's counts to 3.7% on average, 19% at worst, over varied conversations

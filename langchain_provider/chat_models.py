@@ -10,6 +10,8 @@ the module path. ``docs/architecture.md`` draws the whole flow.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -43,7 +45,7 @@ from langchain_provider import _retry
 from langchain_provider._http import (
     SHARED,
     ChatCompletionsClient,
-    Pools,
+    ConnectionPools,
     build_headers,
     check_default_headers,
     normalize_api_key,
@@ -71,10 +73,11 @@ from langchain_provider._profiles import (
 from langchain_provider._request import (
     ReasoningInHistory,
     StructuredOutputMethod,
+    ToolResultMedia,
     build_request_body,
     build_structured_output,
     checked_policy,
-    convert_message_to_dict,
+    convert_messages,
     convert_tool_choice,
     format_tools,
     tool_names,
@@ -95,6 +98,35 @@ from langchain_provider._token_count import (
 
 DEFAULT_MODEL = "Meta-Llama-3.3-70B-Instruct"
 LIVE_HOST = "api.sambanova.ai"
+
+logger = logging.getLogger(__name__)
+
+_CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "api-key", "x-api-key"}
+)
+_CREDENTIAL_WORDS = ("key", "token", "secret", "password")
+
+
+def is_credential_header(name: str) -> bool:
+    """Whether a header (by name, any case) may carry a credential.
+
+    Args:
+        name: The header's name.
+    """
+    lowered = name.lower()
+    return lowered in _CREDENTIAL_HEADERS or any(
+        word in lowered for word in _CREDENTIAL_WORDS
+    )
+
+
+def header_secret_id(name: str) -> str:
+    """The secret id a credential header is serialized under.
+
+    Args:
+        name: The header's name, e.g. ``X-API-Key`` (-> ``SAMBANOVA_HEADER_X_API_KEY``).
+    """
+    return "SAMBANOVA_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+
 
 # Per-call options that configure the client or the stream: never body fields.
 _CALL_OPTIONS = ("stream", "stream_usage", "timeout", "max_retries")
@@ -363,6 +395,18 @@ class ChatSambaNova(BaseChatModel):
     goes in the message's ``reasoning`` field, never into ``content``. Can
     also be given per call (``llm.invoke(msgs, reasoning_in_history="never")``)."""
 
+    tool_result_media: ToolResultMedia = "move"
+    """What happens to images and files a tool returns (screenshots, MCP images).
+
+    The service takes images only in user messages, and no files, audio or
+    video at all. ``"move"`` (default): on a model that takes images (its
+    profile's ``image_inputs``, or a model without a profile) the images go
+    in a user turn right after the tool results, and the tool message says
+    so; elsewhere they are left out with a short note in the tool message.
+    ``"drop"``: always leave them out with a note. Anything left out is
+    logged once per model instance as a warning. ``"refuse"``: raise
+    ``ValueError`` before sending. The messages given are never modified."""
+
     streaming: bool = False
     """Whether ``invoke`` streams under the hood (useful with streaming callbacks)."""
 
@@ -382,6 +426,17 @@ class ChatSambaNova(BaseChatModel):
 
     max_retries: int = Field(default=2, ge=0)
     """Retries after a 408, 409, 429, 5xx or connection failure (0 disables)."""
+
+    rate_limit_pacing: bool = True
+    """Pace requests by the service's ``x-ratelimit-*-requests`` headers.
+
+    Every model in the process with the same base URL, key and model shares
+    one pacer: while the current window has no room, a call waits for its
+    reset instead of drawing a 429 (the wait does not use up a retry). A
+    burst from a cold start sends one request first and waits for its
+    headers. Answers without those headers are never slowed; an exhausted
+    daily quota still fails fast with ``QuotaExceededError``. ``False`` sends
+    at once, as before."""
 
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra body fields sent with every request (e.g. ``{"logit_bias": {...}}``).
@@ -412,7 +467,9 @@ class ChatSambaNova(BaseChatModel):
 
     By default one shared client per event loop, closed when the loop closes."""
 
-    _pools: Pools | None = PrivateAttr(default=None)
+    _pools: ConnectionPools | None = PrivateAttr(default=None)
+    # What this instance already warned was left out of tool results.
+    _left_out_warned: set[str] = PrivateAttr(default_factory=set)
     # The retry waits and their clock; read from the module when the model is
     # made, so a test can swap in a policy that records instead of sleeping.
     _retry_policy: RetryPolicy = PrivateAttr(
@@ -519,7 +576,12 @@ class ChatSambaNova(BaseChatModel):
             super().__setattr__(name, value)
 
     def _resolve_model_profile(self) -> Any:
-        return profile_for(self.model)
+        profile = profile_for(self.model)
+        if profile is not None and self.tool_result_media != "move":
+            # Only "move" lets images from tools reach the model: say so, so
+            # that frameworks (deepagents) swap them for a notice themselves.
+            profile["image_tool_message"] = False
+        return profile
 
     @property
     def model_name(self) -> str:
@@ -557,8 +619,47 @@ class ChatSambaNova(BaseChatModel):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        """Fields that hold secrets, and the environment variables they come from."""
-        return {"api_key": "SAMBANOVA_API_KEY"}
+        """Fields that hold secrets, and the environment variables they come from.
+
+        Besides ``api_key``, ``default_headers`` when it holds a credential
+        (``Authorization``, ``api-key``, ``x-api-key``, any name with ``key``,
+        ``token`` or ``secret``): ``to_json`` then puts a secret reference,
+        ``SAMBANOVA_HEADER_<NAME>`` (e.g. ``SAMBANOVA_HEADER_X_API_KEY``), in
+        place of each such header, so ``dumpd``/``dumps`` and what tracers
+        record never carry it; ``load(..., secrets_map=...)`` (or the
+        environment) fills it back in. Other headers stay as they are.
+        """
+        secrets = {"api_key": "SAMBANOVA_API_KEY"}
+        if any(map(is_credential_header, self.default_headers or {})):
+            # Declared whole so that LangChain leaves the kwarg unescaped (its
+            # escaping is by top-level name); to_json puts the references in.
+            secrets["default_headers"] = "SAMBANOVA_DEFAULT_HEADERS"
+        return secrets
+
+    def to_json(self) -> Any:
+        """LangChain's serialized form, with each credential header a secret."""
+        serialized = super().to_json()
+        kwargs = serialized.get("kwargs")
+        if isinstance(kwargs, dict) and "default_headers" in kwargs:
+            kwargs["default_headers"] = {
+                name: (
+                    {"lc": 1, "type": "secret", "id": [header_secret_id(name)]}
+                    if is_credential_header(name)
+                    else value
+                )
+                for name, value in (self.default_headers or {}).items()
+            }
+        return serialized
+
+    def __repr_args__(self) -> Any:
+        """Pydantic's repr fields, with credential headers masked like the key."""
+        for name, value in super().__repr_args__():
+            if name == "default_headers" and value:
+                value = {
+                    header: "**********" if is_credential_header(header) else text
+                    for header, text in value.items()
+                }
+            yield name, value
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -589,9 +690,17 @@ class ChatSambaNova(BaseChatModel):
         temperature = kwargs.get("temperature", self.temperature)
         if temperature is not None:
             params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)
-        if max_tokens is not None:
-            params["ls_max_tokens"] = max_tokens
+        # max_completion_tokens is the API's newer name for the same limit
+        # (ChatOpenAI reports it as ls_max_tokens too); a per-call value wins.
+        for max_tokens in (
+            kwargs.get("max_tokens"),
+            kwargs.get("max_completion_tokens"),
+            self.max_tokens,
+            self.max_completion_tokens,
+        ):
+            if max_tokens is not None:
+                params["ls_max_tokens"] = max_tokens
+                break
         given: Any = stop or self.stop  # a per-call stop always binds to `stop`
         if given:
             params["ls_stop"] = [given] if isinstance(given, str) else list(given)
@@ -630,6 +739,7 @@ class ChatSambaNova(BaseChatModel):
             http_async_client=self.http_async_client,
             pools=self._pools or SHARED,
             policy=self._retry_policy,
+            pacing=self.rate_limit_pacing,
         )
 
     def _build_request_body(
@@ -648,6 +758,27 @@ class ChatSambaNova(BaseChatModel):
         Raises:
             ValueError: For any input the API would reject.
         """
+        # Per call too: a client option, never a body field.
+        policy = checked_policy(
+            _or_default(
+                kwargs.pop("reasoning_in_history", None), self.reasoning_in_history
+            )
+        )
+        model = kwargs.get("model") or self.model
+        profile = profile_for(model)
+
+        def warn_left_out(left_out: list[str]) -> None:
+            new = sorted(set(left_out) - self._left_out_warned)
+            if new:
+                self._left_out_warned.update(new)
+                logger.warning(
+                    "%s: left out of the tool results sent (the service takes "
+                    "images only in user messages, and no files): %s. Set "
+                    "tool_result_media='refuse' to raise instead.",
+                    model,
+                    "; ".join(new),
+                )
+
         return build_request_body(
             self._default_params,
             messages,
@@ -655,12 +786,10 @@ class ChatSambaNova(BaseChatModel):
             kwargs,
             stream=stream,
             stream_usage=self.stream_usage if stream_usage is None else stream_usage,
-            # Per call too: a client option, never a body field.
-            reasoning_in_history=checked_policy(
-                _or_default(
-                    kwargs.pop("reasoning_in_history", None), self.reasoning_in_history
-                )
-            ),
+            reasoning_in_history=policy,
+            tool_result_media=self.tool_result_media,
+            takes_images=None if profile is None else profile.get("image_inputs"),
+            on_left_out=warn_left_out,
         )
 
     # -- generation ------------------------------------------------------------
@@ -902,10 +1031,13 @@ class ChatSambaNova(BaseChatModel):
         Raises:
             ValueError: For a message the API would reject.
         """
-        api_messages = [
-            convert_message_to_dict(message, self.reasoning_in_history)
-            for message in messages
-        ]
+        profile = profile_for(self.model)
+        api_messages = convert_messages(
+            messages,
+            self.reasoning_in_history,
+            tool_result_media=self.tool_result_media,
+            takes_images=None if profile is None else profile.get("image_inputs"),
+        )
         api_tools = format_tools(tools) if tools else None
         return estimate_prompt_tokens(
             api_messages, api_tools, template_cost(self.model), self._count_text
@@ -967,11 +1099,15 @@ class ChatSambaNova(BaseChatModel):
         on exit. Clients passed as ``http_client`` are never closed.
         """
         if self._pools is None:
-            self._pools = Pools()
+            self._pools = ConnectionPools()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        """Close the pools ``__enter__`` opened."""
+        """Close the pools ``__enter__`` opened, async connections included.
+
+        Inside a running event loop (``with`` around ``await llm.ainvoke``),
+        that loop's connections are closed by a task scheduled on it.
+        """
         self.close()
 
     async def __aenter__(self) -> Self:
@@ -983,7 +1119,7 @@ class ChatSambaNova(BaseChatModel):
         await self.aclose()
 
     def close(self) -> None:
-        """Close the connections this model owns (opened by ``with``).
+        """Close the connections (sync and async) this model owns, opened by ``with``.
 
         The shared pools are left open for other models (they close at exit,
         and per event loop when the loop closes), as are clients passed in as

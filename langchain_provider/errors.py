@@ -7,7 +7,7 @@ ModelRateLimitError``, ``exc.is_retryable``) works unchanged::
     ModelError (langchain_core)
     └── SambaNovaError                      status, message, code, param, request_id
         ├── InvalidRequestError             400, 422      + ModelInvalidRequestError
-        │   └── ContextLengthExceededError  400 context_length_exceeded
+        │   └── ContextLengthExceededError  400 context_length_exceeded, or its message
         │                                                 + ContextOverflowError
         ├── AuthenticationError             401           + ModelAuthenticationError
         ├── PermissionDeniedError           403           + ModelPermissionDeniedError
@@ -47,6 +47,7 @@ raises ``ValueError`` before any request is sent; it never reaches this tree.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,9 +72,14 @@ from langchain_provider._retry import DEFAULT_POLICY, RetryPolicy, quota_reset_s
 MAX_MESSAGE_CHARS = 2000
 
 
+# What `cut_message` appends: a message that already ends with it at the limit
+# was cut before (an error rebuilt by pickle or deepcopy) and stays as it is.
+_CUT_MARK = re.compile(r"\.\.\. \[cut: [\d,]+ more characters in \.body\]")
+
+
 def cut_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """``text`` cut to ``limit`` characters, saying how much was cut."""
-    if len(text) <= limit:
+    if len(text) <= limit or _CUT_MARK.fullmatch(text, limit):
         return text
     return f"{text[:limit]}... [cut: {len(text) - limit:,} more characters in .body]"
 
@@ -94,7 +100,7 @@ class SambaNovaError(ModelError):
             (see ``_rate_limits``).
     """
 
-    kind_status: int | None = None
+    typical_status: int | None = None
     """The HTTP status that means this kind of failure; drives ``is_retryable``."""
 
     def __init__(
@@ -129,7 +135,7 @@ class SambaNovaError(ModelError):
         super().__init__(self._describe())
 
     def _default_retryable(self) -> bool:
-        return DEFAULT_POLICY.retryable_status(self.status_code or self.kind_status)
+        return DEFAULT_POLICY.retryable_status(self.status_code or self.typical_status)
 
     def _describe(self) -> str:
         head = "SambaNova API error"
@@ -171,38 +177,40 @@ def _rebuild_error(
 class InvalidRequestError(SambaNovaError, ModelInvalidRequestError):
     """The service rejected the request as invalid (HTTP 400 or 422)."""
 
-    kind_status = 400
+    typical_status = 400
 
 
 class ContextLengthExceededError(InvalidRequestError, ContextOverflowError):
     """The prompt does not fit the model's context window.
 
-    Raised for the ``context_length_exceeded`` code.
+    Raised for the ``context_length_exceeded`` code, and for a 400 whose code
+    is null but whose message is the service's "The maximum context length of
+    <model> is <n>. ... Please reduce the length of the messages ...".
     """
 
 
 class AuthenticationError(SambaNovaError, ModelAuthenticationError):
     """The API key is missing, malformed or revoked (HTTP 401)."""
 
-    kind_status = 401
+    typical_status = 401
 
 
 class PermissionDeniedError(SambaNovaError, ModelPermissionDeniedError):
     """The key may not use this model or endpoint (HTTP 403)."""
 
-    kind_status = 403
+    typical_status = 403
 
 
 class PaymentRequiredError(PermissionDeniedError):
     """The account needs a payment method before it can call the API (HTTP 402)."""
 
-    kind_status = 402
+    typical_status = 402
 
 
 class NotFoundError(SambaNovaError, ModelNotFoundError):
     """The model does not exist, was removed or is deprecated (HTTP 404 or 410)."""
 
-    kind_status = 404
+    typical_status = 404
 
 
 class RateLimitError(SambaNovaError, ModelRateLimitError):
@@ -212,7 +220,7 @@ class RateLimitError(SambaNovaError, ModelRateLimitError):
     the service sent any.
     """
 
-    kind_status = 429
+    typical_status = 429
 
 
 class QuotaExceededError(RateLimitError):
@@ -242,7 +250,7 @@ class APIStatusError(SambaNovaError):
 class ServerError(SambaNovaError, ModelAPIError):
     """The service failed while handling the request (HTTP 5xx)."""
 
-    kind_status: int | None = 500
+    typical_status: int | None = 500
 
 
 class StreamEventError(ServerError):
@@ -261,7 +269,7 @@ class ResponseDecodeError(ServerError):
     the same unreadable answer.
     """
 
-    kind_status = None
+    typical_status = None
 
 
 class APITimeoutError(SambaNovaError, ModelTimeoutError):
@@ -271,7 +279,7 @@ class APITimeoutError(SambaNovaError, ModelTimeoutError):
     is the longest the caller agreed to wait), and ``is_retryable`` says so.
     """
 
-    kind_status = 408
+    typical_status = 408
 
 
 class APIConnectionError(SambaNovaError, ModelConnectionError):
@@ -288,43 +296,43 @@ class StreamInterruptedError(APIConnectionError):
 class StreamInvalidRequestError(StreamEventError, InvalidRequestError):
     """An in-stream error that says the request was invalid."""
 
-    kind_status = 400
+    typical_status = 400
 
 
 class StreamContextLengthExceededError(StreamEventError, ContextLengthExceededError):
     """An in-stream error that says the prompt does not fit the context."""
 
-    kind_status = 400
+    typical_status = 400
 
 
 class StreamAuthenticationError(StreamEventError, AuthenticationError):
     """An in-stream error that says the key was refused."""
 
-    kind_status = 401
+    typical_status = 401
 
 
 class StreamPermissionDeniedError(StreamEventError, PermissionDeniedError):
     """An in-stream error that says the key may not do this."""
 
-    kind_status = 403
+    typical_status = 403
 
 
 class StreamNotFoundError(StreamEventError, NotFoundError):
     """An in-stream error that says the model was not found."""
 
-    kind_status = 404
+    typical_status = 404
 
 
 class StreamRateLimitError(StreamEventError, RateLimitError):
     """An in-stream error that says a rate limit was hit."""
 
-    kind_status = 429
+    typical_status = 429
 
 
 class StreamTimeoutError(StreamEventError, APITimeoutError):
     """An in-stream error that says the server timed out."""
 
-    kind_status = 408
+    typical_status = 408
 
 
 # -- classification: what the server said -> which class -----------------------
@@ -354,6 +362,15 @@ _STREAM_CLASSES: dict[type[SambaNovaError], type[SambaNovaError]] = {
 # Codes that say "the prompt is too long" whatever the status that carries them.
 CONTEXT_OVERFLOW_CODES = frozenset(
     {"context_length_exceeded", "context_window_exceeded"}
+)
+# The service's own context-overflow message, which arrives with a null code:
+# "The maximum context length of DeepSeek-V3-0324 is 32768. However, answering
+# your request will take 39732 tokens. Please reduce the length of the messages
+# or the specified max_completion_tokens value." (quoted by its clients); and
+# OpenAI's "This model's maximum context length is ..." wording.
+_CONTEXT_OVERFLOW_MESSAGE = re.compile(
+    r"maximum context length (?:of .+ )?is \d+|reduce the length of the messages",
+    re.IGNORECASE,
 )
 # What an error's ``code`` or ``type`` says, as the HTTP status that means it
 # (OpenAI's and Anthropic's vocabularies, which servers in front of the API use).
@@ -415,9 +432,20 @@ def _meaning(error: Mapping[str, Any], status_code: int | None) -> int | None:
     return None
 
 
-def class_for(status: int | None, code: str | None) -> type[SambaNovaError]:
-    """The error class for an (effective) HTTP status and an error code."""
+def class_for(
+    status: int | None, code: str | None, message: str = ""
+) -> type[SambaNovaError]:
+    """The error class for an (effective) HTTP status, error code and message."""
     if code in CONTEXT_OVERFLOW_CODES:
+        return ContextLengthExceededError
+    # Without a code, only the message tells a context overflow from any other
+    # bad request; only a 400 (or an in-stream error that names no status)
+    # can be one, so a 5xx or a 429 quoting the words is not misread.
+    if (
+        code is None
+        and status in (400, None)
+        and _CONTEXT_OVERFLOW_MESSAGE.search(message)
+    ):
         return ContextLengthExceededError
     if status is None or status >= 500:
         return ServerError
@@ -475,11 +503,11 @@ def classify(
     if isinstance(payload, dict):
         request_id = _text(payload.get("request_id")) or request_id
     meaning = _meaning(error, status_code)
-    cls = class_for(meaning, fields.get("code"))
+    cls = class_for(meaning, fields.get("code"), fields["message"])
     if in_stream:
         cls = _STREAM_CLASSES.get(cls, StreamEventError)
     if retryable is None:
-        retryable = policy.retryable_status(meaning or cls.kind_status)
+        retryable = policy.retryable_status(meaning or cls.typical_status)
     if issubclass(cls, RateLimitError) and policy.is_quota_exhausted(
         f"{fields['message']} {body or ''}", rate_limit
     ):
@@ -551,6 +579,8 @@ def error_from_http(
         The matching ``SambaNovaError`` subclass instance.
     """
     request_id = headers.get("x-request-id") or headers.get("request-id")
+    if 300 <= status_code < 400:
+        return _redirect_error(status_code, headers, request_id)
     text = body.decode("utf-8", errors="replace").strip()
     try:
         payload: Any = decode_json(text) if text else None
@@ -569,4 +599,20 @@ def error_from_http(
         rate_limit=rate_limit_from_headers(headers),
         retryable=policy.should_retry_response(status_code, headers),
         policy=policy,
+    )
+
+
+def _redirect_error(
+    status_code: int, headers: Mapping[str, str], request_id: str | None
+) -> APIStatusError:
+    # The client never follows redirects (a POST body must not be resent to a
+    # place the user did not choose): the fix is a base_url pointing there.
+    location = headers.get("location")
+    where = f" to {location!r}" if location else ""
+    return APIStatusError(
+        f"The URL answered with a redirect ({status_code}){where} instead of an "
+        "API response: set base_url to the URL the API is served at.",
+        status_code=status_code,
+        request_id=request_id,
+        retryable=False,
     )

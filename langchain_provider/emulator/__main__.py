@@ -110,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="send x-ratelimit-* headers (per minute and -day) on completions",
     )
     add(
+        "--rate-limit",
+        metavar="N/WINDOW",
+        help="enforce N requests per window per key, e.g. 20/5s or 60/m: "
+        "x-ratelimit-*-requests headers on every answer, 429 with retry-after "
+        "when over (default: none)",
+    )
+    add(
         "--log-requests",
         action="store_true",
         help="print one line per request: method, path, status, model, "
@@ -145,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             tool_call_style=args.tool_call_style,
             tokens_per_chunk=args.tokens_per_chunk,
             rate_limit_headers=args.rate_limit_headers,
+            rate_limit=args.rate_limit,
             log_requests=args.log_requests,
         )
     except ValueError as exc:

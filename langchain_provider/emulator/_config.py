@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ._rate_limits import parse_rate_limit
+
 TIMING_NAMINGS = ("usage", "reference")
 """Accepted values of `EmulatorConfig.timing_naming`."""
 
@@ -71,6 +73,11 @@ class EmulatorConfig:
             default, as in the early-2025 captures. See `_rate_limits`.
         rate_limit_per_minute: The requests-per-minute limit they report.
         rate_limit_per_day: The requests-per-day limit they report.
+        rate_limit: Enforce a request limit per API key, e.g. ``"20/5s"`` or
+            ``"60/m"``: every chat completion answer carries
+            ``x-ratelimit-{limit,remaining,reset}-requests`` for it, and a
+            request over the limit gets a 429 with ``retry-after``. None (the
+            default) enforces nothing. See `_rate_limits`.
         log_requests: Log one line per request (method, path, status, model,
             streamed or not, duration) to the ``langchain_provider.emulator.access``
             logger at INFO.
@@ -88,6 +95,7 @@ class EmulatorConfig:
     rate_limit_headers: bool = False
     rate_limit_per_minute: int = 60
     rate_limit_per_day: int = 12000
+    rate_limit: str | None = None
     log_requests: bool = False
 
     def __post_init__(self) -> None:
@@ -102,6 +110,8 @@ class EmulatorConfig:
             raise ValueError(
                 "rate_limit_per_minute and rate_limit_per_day must be >= 1"
             )
+        if self.rate_limit is not None:
+            parse_rate_limit(self.rate_limit)
         if self.time_to_first_token < 0 or self.latency < 0:
             raise ValueError("time_to_first_token and latency must not be negative")
 

@@ -14,7 +14,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._rate_limits import RateLimitCounter
+from ._app import error_response
+from ._errors import ApiError
+from ._rate_limits import RateLimitCounter, RateLimiter
 from ._state import EmulatorState
 
 ACCESS_LOGGER = "langchain_provider.emulator.access"
@@ -32,19 +34,38 @@ def with_response_hooks(app: ASGIApp, state: EmulatorState) -> ASGIApp:
         state: The shared state; its config is read at every request.
     """
     counter = RateLimitCounter()
+    limiter = RateLimiter()
 
     async def hooked(scope: Scope, receive: Receive, send: Send) -> None:
         config = state.config
         if scope["type"] != "http" or not (
-            config.rate_limit_headers or config.log_requests
+            config.rate_limit_headers or config.log_requests or config.rate_limit
         ):
             await app(scope, receive, send)
             return
         extra: list[tuple[bytes, bytes]] = []
+        target = app
+        if config.rate_limit and scope["path"] == _COUNTED_PATH:
+            admission = limiter.admit(_authorization(scope), config.rate_limit)
+            extra = [(n.encode(), v.encode()) for n, v in admission.headers.items()]
+            if not admission.admitted:
+                target = error_response(
+                    ApiError(
+                        429,
+                        limiter.over_limit_message(config.rate_limit),
+                        code="rate_limit_exceeded",
+                    )
+                )
         if config.rate_limit_headers and scope["path"] == _COUNTED_PATH:
-            extra = counter.headers(
-                config.rate_limit_per_minute, config.rate_limit_per_day
-            )
+            # The enforced limit's headers win over the reported ones.
+            taken = {name for name, _ in extra}
+            extra += [
+                (name, value)
+                for name, value in counter.headers(
+                    config.rate_limit_per_minute, config.rate_limit_per_day
+                )
+                if name not in taken
+            ]
         entry = _Entry(scope["method"], scope["path"])
 
         async def recording_receive() -> Message:
@@ -64,12 +85,19 @@ def with_response_hooks(app: ASGIApp, state: EmulatorState) -> ASGIApp:
             await send(message)
 
         try:
-            await app(scope, recording_receive, hooked_send)
+            await target(scope, recording_receive, hooked_send)
         finally:
             if config.log_requests:
                 _access.info(entry.line())
 
     return hooked
+
+
+def _authorization(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            return str(value.decode("latin-1"))
+    return ""
 
 
 class _Entry:

@@ -40,12 +40,12 @@ class ToolCall:
     """One tool call of a reply.
 
     Attributes:
-        id: ``call_<hex>``.
+        id: ``call_<hex>``; None for a scripted call sent without an id.
         name: The function's name.
         arguments: The arguments as a JSON string.
     """
 
-    id: str
+    id: str | None
     name: str
     arguments: str
 
@@ -134,13 +134,16 @@ def _scripted_reply(scripted: ScriptedReply) -> Reply:
     if scripted.tool_calls is not None:
         calls = [
             ToolCall(
-                id=call.get("id") or new_tool_call_id(),
+                id=call["id"] if "id" in call else new_tool_call_id(),
                 name=call["name"],
                 arguments=_as_json(call.get("arguments", {})),
             )
             for call in scripted.tool_calls
         ]
-        return Reply(content_pieces=[], tool_calls=calls, finish_reason="tool_calls")
+        pieces = tokenize(scripted.text) if scripted.text else []
+        return Reply(
+            content_pieces=pieces, tool_calls=calls, finish_reason="tool_calls"
+        )
     if scripted.chunks is not None:
         return Reply(content_pieces=list(scripted.chunks), forced_chunks=True)
     return Reply(content_pieces=tokenize(scripted.text or ""))

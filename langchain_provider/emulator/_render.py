@@ -258,7 +258,9 @@ def _raw_deltas(
             as_object = style == "whole_object_args"
             yield {"tool_calls": [_whole_call(call, with_index, as_object)]}, index
             continue
-        head = {"index": position, "id": call.id, "type": "function"}
+        head: dict[str, Any] = {"index": position, "type": "function"}
+        if call.id is not None:
+            head["id"] = call.id
         function = {"name": call.name, "arguments": ""}
         yield {"tool_calls": [{**head, "function": function}]}, index
         for group in _groups(tokenize(call.arguments), per_chunk):
@@ -275,10 +277,10 @@ def _whole_call(call: ToolCall, index: int | None, as_object: bool) -> dict[str,
         except ValueError:
             pass  # a scripted non-JSON string stays a string
     rendered: dict[str, Any] = {} if index is None else {"index": index}
+    if call.id is not None:
+        rendered["id"] = call.id
     rendered.update(
-        id=call.id,
-        type="function",
-        function={"name": call.name, "arguments": arguments},
+        type="function", function={"name": call.name, "arguments": arguments}
     )
     return rendered
 

@@ -17,15 +17,36 @@ from typing import Any
 from ._errors import ApiError
 from ._rate_limits import daily_quota_headers, format_duration
 
+PAYMENT_REQUIRED_MESSAGE = (
+    "A payment method is required. Add one at "
+    "https://cloud.sambanova.ai/plans/billing to continue."
+)
+"""The message of the service's 402 (an account with no payment method)."""
+
+
+def model_unavailable_message(model: str) -> str:
+    """The service's message for a retired model.
+
+    Args:
+        model: The model's name.
+    """
+    return (
+        f"The requested model ({model}) is not available on SambaNova Cloud. For "
+        "more information, please visit "
+        "https://docs.sambanova.ai/cloud/docs/resources/deprecations. For further "
+        "inquiries, please contact our support team at help@sambanova.ai."
+    )
+
 
 @dataclass
 class ScriptedReply:
     """A reply given verbatim (no stop or max_tokens applied).
 
     Attributes:
-        text: The content, or None for a tool-call reply.
+        text: The content, or None for a tool-call reply without text.
         chunks: Exact stream pieces; they join to `text`.
-        tool_calls: Calls as ``{"name", "arguments", "id"?}`` dicts.
+        tool_calls: Calls as ``{"name", "arguments", "id"?}`` dicts; sent
+            after `text` when both are set.
         reasoning: Reasoning sent before the content or calls, in
             ``message.reasoning`` / ``delta.reasoning`` (gpt-oss style).
     """
@@ -107,20 +128,24 @@ class Script:
         *,
         times: int | None = 1,
         reasoning: str | None = None,
+        text: str | None = None,
     ) -> None:
         """Answer the next request with tool calls (finish_reason ``tool_calls``).
 
         Args:
             calls: Dicts with ``name``, ``arguments`` (a dict or a JSON string)
-                and optionally ``id`` (default: a fresh ``call_<hex>``).
+                and optionally ``id``: absent, a fresh ``call_<hex>``; ``None``,
+                a call sent with no ``id`` at all (as some deployments do).
             times: Requests to serve; None for every request until `clear`.
             reasoning: Reasoning to send with the calls (gpt-oss style).
+            text: Content sent before the calls in the same reply ("Let me
+                check." and a call, as models often answer).
         """
         for call in calls:
             if "name" not in call:
                 raise ValueError("every tool call needs a name")
         reply = ScriptedReply(
-            tool_calls=[dict(call) for call in calls], reasoning=reasoning
+            text=text, tool_calls=[dict(call) for call in calls], reasoning=reasoning
         )
         self._add(ScriptItem(reply=reply), times)
 
@@ -197,6 +222,54 @@ class Script:
             headers=daily_quota_headers(limit, reset_in),
             times=times,
         )
+
+    def context_overflow(
+        self,
+        model: str = "DeepSeek-V3-0324",
+        context_length: int = 32768,
+        needed: int = 39732,
+        *,
+        times: int | None = 1,
+    ) -> None:
+        """Answer with the service's context-overflow 400, as clients quote it.
+
+        Its ``code`` is null: only the message says what went wrong (quoted
+        in https://github.com/OpenHands/OpenHands/pull/9252).
+
+        Args:
+            model: The model the message names.
+            context_length: The context length it reports.
+            needed: The tokens it says the request would take.
+            times: Requests to serve; None for every request until `clear`.
+        """
+        message = (
+            f"The maximum context length of {model} is {context_length}. However, "
+            f"answering your request will take {needed} tokens. Please reduce the "
+            "length of the messages or the specified max_completion_tokens value."
+        )
+        self.fault(400, message, times=times)
+
+    def payment_required(self, *, times: int | None = 1) -> None:
+        """Answer with the 402 of an account without a payment method.
+
+        Args:
+            times: Requests to serve; None for every request until `clear`.
+        """
+        self.fault(402, PAYMENT_REQUIRED_MESSAGE, times=times)
+
+    def model_unavailable(
+        self, model: str = "DeepSeek-R1-Distill-Llama-70B", *, times: int | None = 1
+    ) -> None:
+        """Answer with the 404 of a model the service has retired.
+
+        The message is the one clients quote after a retirement (e.g.
+        https://github.com/mozilla-ai/any-llm/issues/976).
+
+        Args:
+            model: The retired model the message names.
+            times: Requests to serve; None for every request until `clear`.
+        """
+        self.fault(404, model_unavailable_message(model), times=times)
 
     def cut_stream(
         self, after_chunks: int = 3, *, text: str | None = None, times: int | None = 1

@@ -6,7 +6,8 @@ otherwise (top_p 0 to 1, top_k 1 to 100, at most four stop sequences); the
 SDK's parameter types add ``seed``, ``logprobs``, ``top_logprobs`` (0 to 20,
 needs ``logprobs``), ``n``, ``max_completion_tokens``, ``repetition_penalty``,
 ``do_sample`` and ``chat_template_kwargs``. The rest follows wire-format.md
-(base64 data URLs only, at most 5 images, no ``n > 1`` with tools).
+(base64 data URLs only, at most 5 images, images in user messages only, no
+``n > 1`` with tools).
 """
 
 from __future__ import annotations
@@ -153,6 +154,15 @@ def _check_content(message: dict[str, Any], where: str) -> int:
         if kind != "image_url":
             raise invalid(
                 f"`{here}` must be a text or image_url part.", here, "invalid_type"
+            )
+        if message["role"] != "user":
+            # The service reads images only from user turns; a tool result or
+            # an assistant turn holding one is refused, not silently dropped.
+            raise invalid(
+                f"Images are only supported in user messages; `{where}` has role "
+                f"{message['role']!r}.",
+                here,
+                "invalid_value",
             )
         image = part.get("image_url")
         url = image.get("url") if isinstance(image, dict) else image

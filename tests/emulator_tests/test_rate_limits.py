@@ -6,9 +6,13 @@ import time
 
 import pytest
 
+from langchain_provider.emulator import EmulatorConfig
+from langchain_provider.emulator.__main__ import build_parser
 from langchain_provider.emulator._rate_limits import (
     RateLimitCounter,
+    RateLimiter,
     format_duration,
+    parse_rate_limit,
 )
 
 from .helpers import chat_body, fast_config, post, stream_events
@@ -129,3 +133,114 @@ def test_scripted_headers_win_over_the_counted_ones(emu, client):
     assert response.status_code == 429
     assert response.headers.get_list("x-ratelimit-remaining-requests-day") == ["0"]
     assert "x-ratelimit-remaining-requests" in response.headers  # per minute: counted
+
+
+# -- an enforced limit (rate_limit="N/window") ----------------------------------
+
+
+def _as(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_an_enforced_limit_counts_down_then_answers_429(emu, client):
+    emu.config = fast_config(rate_limit="3/60s")
+    url = f"{emu.base_url}/chat/completions"
+    answers = [
+        client.post(url, json=chat_body(), headers=_as("k-429")) for _ in range(4)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["x-ratelimit-remaining-requests"] for a in answers] == [
+        "2",
+        "1",
+        "0",
+        "0",
+    ]
+    assert {a.headers["x-ratelimit-limit-requests"] for a in answers} == {"3"}
+    for answer in answers:  # seconds to the reset, as the pacer reads them
+        assert 0 < float(answer.headers["x-ratelimit-reset-requests"]) <= 60
+    over = answers[-1]
+    assert 1 <= int(over.headers["retry-after"]) <= 60
+    assert "retry-after" not in answers[0].headers
+    error = over.json()["error"]
+    assert error["type"] == "rate_limit_error"
+    assert error["code"] == "rate_limit_exceeded"
+    assert "Violated duration_s: 60," in error["message"]
+
+
+def test_the_limit_is_per_key(emu, client):
+    emu.config = fast_config(rate_limit="1/60s")
+    url = f"{emu.base_url}/chat/completions"
+    assert client.post(url, json=chat_body(), headers=_as("k-one")).status_code == 200
+    assert client.post(url, json=chat_body(), headers=_as("k-one")).status_code == 429
+    assert client.post(url, json=chat_body(), headers=_as("k-two")).status_code == 200
+
+
+def test_streams_are_counted_and_carry_the_headers(emu, client):
+    emu.config = fast_config(rate_limit="2/60s")
+    url = f"{emu.base_url}/chat/completions"
+    with client.stream(
+        "POST", url, json=chat_body(stream=True), headers=_as("k-stream")
+    ) as response:
+        response.read()
+    assert response.headers["x-ratelimit-remaining-requests"] == "1"
+    assert response.headers["content-type"].startswith("text/event-stream")
+
+
+def test_an_enforced_limit_wins_over_the_reported_one(emu, client):
+    emu.config = fast_config(rate_limit="5/60s", rate_limit_headers=True)
+    response = client.post(
+        f"{emu.base_url}/chat/completions", json=chat_body(), headers=_as("k-both")
+    )
+    assert response.headers.get_list("x-ratelimit-limit-requests") == ["5"]
+    assert response.headers["x-ratelimit-limit-requests-day"] == "12000"
+
+
+def test_other_routes_are_not_limited(emu, client):
+    emu.config = fast_config(rate_limit="1/60s")
+    for _ in range(3):
+        models = client.get(f"{emu.base_url}/models", headers=_as("k-models"))
+        assert models.status_code == 200
+        assert "x-ratelimit-limit-requests" not in models.headers
+
+
+def test_the_enforcer_restarts_windows_and_rounds_retry_after_up():
+    now = [100.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    assert limiter.admit("k", "2/5s").admitted
+    now[0] += 2.8
+    assert limiter.admit("k", "2/5s").admitted
+    over = limiter.admit("k", "2/5s")
+    assert not over.admitted
+    assert over.headers["retry-after"] == "3"  # 2.2 s left, rounded up
+    assert over.headers["x-ratelimit-reset-requests"] == "2.200"
+    now[0] += 2.2  # the window ends; the rejected request did not count
+    fresh = limiter.admit("k", "2/5s")
+    assert fresh.admitted
+    assert fresh.headers["x-ratelimit-remaining-requests"] == "1"
+    assert fresh.headers["x-ratelimit-reset-requests"] == "5.000"
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("20/5s", (20, 5.0)),
+        ("60/1m", (60, 60.0)),
+        ("60/m", (60, 60.0)),
+        ("5/500ms", (5, 0.5)),
+        ("10/2", (10, 2.0)),
+        (" 3 / 1.5s ", (3, 1.5)),
+    ],
+)
+def test_parse_rate_limit(text, parsed):
+    assert parse_rate_limit(text) == parsed
+
+
+@pytest.mark.parametrize("text", ["20", "20/", "0/5s", "20/0s", "20/5x", "a/5s"])
+def test_a_malformed_rate_limit_is_refused_at_configuration(text):
+    with pytest.raises(ValueError, match="rate_limit"):
+        EmulatorConfig(rate_limit=text)
+
+
+def test_the_command_line_takes_a_rate_limit():
+    assert build_parser().parse_args(["--rate-limit", "20/5s"]).rate_limit == "20/5s"
+    assert build_parser().parse_args([]).rate_limit is None

@@ -21,6 +21,7 @@ from langchain_core.exceptions import (
     ModelTimeoutError,
 )
 
+from langchain_provider import ChatSambaNova
 from langchain_provider.errors import (
     APIStatusError,
     APITimeoutError,
@@ -36,6 +37,7 @@ from langchain_provider.errors import (
 )
 
 from .conftest import CALL_STYLES, call, chat_requests, report
+from .rawserver import RawReply, RawServer, response
 
 RETRYABLE = {
     408: (APITimeoutError, ModelTimeoutError),
@@ -207,3 +209,31 @@ async def test_real_context_overflow_from_the_server(emu, make_model, style):
     assert isinstance(outcome.error, ContextOverflowError)
     assert "maximum context length is 16384 tokens" in str(outcome.error)
     assert len(chat_requests(emu)) == 1
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+@pytest.mark.parametrize("style", [*CALL_STYLES, "list_models"])
+async def test_a_redirect_is_a_status_error_naming_where_and_never_retried(
+    status, style
+):
+    """Issue 18, defect 5: a redirect was a ServerError (a 5xx kind).
+
+    The client never follows a redirect (a POST body is not resent where the
+    user did not point it): the error says where to, so base_url can be fixed.
+    """
+    location = "https://api.example.test/v1/chat/completions"
+    reply = RawReply(response(status, b"Moved", {"location": location}))
+    with RawServer(reply) as server:
+        model = ChatSambaNova(base_url=server.base_url, api_key="k", max_retries=3)
+        if style == "list_models":
+            with pytest.raises(SambaNovaError) as excinfo:
+                await model.alist_models()
+            error = excinfo.value
+        else:
+            error = (await call(model, style)).error
+        assert len(server.requests) == 1
+    assert type(error) is APIStatusError
+    assert not isinstance(error, ServerError)
+    assert error.status_code == status and error.is_retryable is False
+    assert f"redirect ({status}) to {location!r}" in error.message
+    assert "set base_url" in error.message

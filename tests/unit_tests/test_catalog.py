@@ -1,7 +1,9 @@
-"""``_catalog``: the model list read into typed entries, failures typed."""
+"""The catalog (``list_models``): the model list as typed entries, failures typed."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -150,11 +152,6 @@ def test_unreadable_bodies_raise_response_decode_error(
 @pytest.mark.parametrize(
     ("content", "message", "status"),
     [
-        (
-            b"<" + b"a" * 300,
-            "The model list is not valid JSON: '<" + "a" * 199 + "'",
-            200,
-        ),
         (b'{"object": "list"}', "The model list has no 'data' array.", 200),
         (b'["m1", "m2"]', "The model list has no 'data' array.", 200),
         (
@@ -166,7 +163,7 @@ def test_unreadable_bodies_raise_response_decode_error(
             None,
         ),
     ],
-    ids=["not-json", "no-data", "json-array", "bad-fields"],
+    ids=["no-data", "json-array", "bad-fields"],
 )
 def test_decode_error_messages(
     content: bytes, message: str, status: int | None
@@ -177,6 +174,62 @@ def test_decode_error_messages(
         models_from_response(response)
     assert caught.value.message == message
     assert caught.value.status_code == status
+
+
+class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body read over the wire, not at construction (as ``content=`` is)."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.content
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.content
+
+
+@both
+@pytest.mark.parametrize(
+    ("content", "headers", "message", "cause"),
+    [
+        (
+            b"<" + b"a" * 300,
+            {},
+            "The model list is not valid JSON (Expecting value: line 1 column 1 "
+            "(char 0)): '<" + "a" * 199 + "'",
+            json.JSONDecodeError,
+        ),
+        (
+            b"[" * 100_000 + b"]" * 100_000,
+            {},
+            "The model list is not valid JSON (nested too deeply).",
+            None,
+        ),
+        (
+            b"\x1f\x8bnot gzip",
+            {"content-encoding": "gzip"},
+            "The response body could not be decoded (DecodingError: ",
+            httpx.DecodingError,
+        ),
+    ],
+    ids=["not-json", "nested", "corrupt-gzip"],
+)
+async def test_an_undecodable_list_is_a_decode_error(
+    how: str, content: bytes, headers: dict[str, str], message: str, cause: Any
+) -> None:
+    """Bad JSON, absurd nesting and corrupt gzip: all typed, none escapes raw."""
+    model, _ = _model(
+        lambda request: httpx.Response(200, stream=_Body(content), headers=headers)
+    )
+    with pytest.raises(ResponseDecodeError) as caught:
+        await _fetch(model, how)
+    assert caught.value.message.startswith(message)
+    assert caught.value.status_code == 200
+    if cause is None:
+        assert caught.value.__cause__ is None
+    else:
+        assert isinstance(caught.value.__cause__, cause)
 
 
 @both

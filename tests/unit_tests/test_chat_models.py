@@ -484,7 +484,8 @@ def test_profile_for_known_and_unknown_models() -> None:
     assert known.profile is not None
     assert known.profile["max_input_tokens"] == 131072
     assert known.profile["tool_calling"] is True
-    assert known.profile["structured_output"] is True
+    # False on purpose: create_agent then uses its tool strategy (see _profiles).
+    assert known.profile["structured_output"] is False
     vision = ChatSambaNova(api_key=API_KEY, model="gemma-4-31B-it")
     assert vision.profile is not None
     assert vision.profile["image_inputs"] is True
@@ -796,3 +797,25 @@ def test_per_call_none_client_options_mean_the_models_settings() -> None:
         model.invoke("hi", timeout=None, max_retries=None, stream_usage=None)
     assert server.calls == 2  # the model's max_retries=1
     assert server.requests[0].extensions["timeout"]["read"] == 7
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        ("http://[::1/v1", r"base_url 'http://\[::1/v1' is not a valid URL: "),
+        ("http://host:port/v1", "is not a valid URL: Invalid port"),
+        ("api.sambanova.ai/v1", "must be an http:// or https:// URL with a host"),
+        ("ftp://files.example/v1", "must be an http:// or https:// URL"),
+        ("http:///v1", "must be an http:// or https:// URL with a host"),
+    ],
+)
+def test_a_malformed_base_url_is_refused_at_construction(
+    base_url: str, problem: str
+) -> None:
+    """Issue 18, defect 4: it used to escape at call time as httpx.InvalidURL."""
+    with pytest.raises(ValueError, match=problem):
+        ChatSambaNova(base_url=base_url, api_key="k")
+    model = ChatSambaNova(base_url="http://localhost:8000/v1", api_key="k")
+    with pytest.raises(ValueError, match=problem):
+        model.base_url = base_url
+    assert model.base_url == "http://localhost:8000/v1"

@@ -378,3 +378,18 @@ def test_absurdly_nested_json_is_a_value_error() -> None:
     """The nesting is named in a ``ValueError`` (callers quote it), not a crash."""
     with pytest.raises(ValueError, match="^JSON nested too deeply to decode$"):
         decode_json("[" * 100_000 + "]" * 100_000)
+
+
+def test_the_overflow_message_is_an_overflow_only_on_a_bad_request() -> None:
+    quoted = (
+        "The maximum context length of DeepSeek-V3-0324 is 32768. However, "
+        "answering your request will take 39732 tokens. Please reduce the length "
+        "of the messages or the specified max_completion_tokens value."
+    )
+    assert class_for(400, None, quoted) is errors.ContextLengthExceededError
+    assert class_for(None, None, quoted) is errors.ContextLengthExceededError
+    assert class_for(500, None, quoted) is errors.ServerError
+    assert class_for(429, None, quoted) is errors.RateLimitError
+    assert class_for(400, None, "messages[0].content is required") is (
+        errors.InvalidRequestError
+    )

@@ -19,7 +19,7 @@ from clock import RecordingClock
 from langchain_core import exceptions as core
 
 from langchain_provider import errors
-from langchain_provider._http import STREAM_READ_TIMEOUT, transport_error
+from langchain_provider._http import STREAM_READ_TIMEOUT, translate_failures
 from langchain_provider._retry import RetryPolicy
 from unit_tests.conftest import (
     BrokenStream,
@@ -750,6 +750,29 @@ def test_a_daily_quota_is_raised_at_once() -> None:
     assert server.calls == 1
 
 
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.InvalidURL("Invalid port: 'x'"),
+        httpx.UnsupportedProtocol("Request URL has an unsupported protocol"),
+    ],
+)
+async def test_an_invalid_url_at_call_time_is_typed_and_not_retried(
+    exc: Exception, use_async: bool
+) -> None:
+    """The backstop behind the base_url check: no raw httpx error escapes."""
+    model, server = make_model(raise_reply(exc), max_retries=3)
+    with pytest.raises(errors.APIConnectionError) as excinfo:
+        await _invoke(model, use_async)
+    error = excinfo.value
+    assert error.message == (
+        f"The request URL is not valid ({type(exc).__name__}): check base_url."
+    )
+    assert error.is_retryable is False and server.calls == 1
+    assert error.__cause__ is None and error.__context__ is None
+
+
 def test_a_transport_error_quoting_headers_is_not_copied() -> None:
     leak = httpx.LocalProtocolError("Illegal header value b'Bearer sk-x'")
     model, _ = make_model(raise_reply(leak), max_retries=0)
@@ -769,6 +792,16 @@ class NoTransportRetries(RetryPolicy):
 
     def retryable_transport(self, exc: BaseException) -> bool:
         return False
+
+
+def transport_error(
+    exc: Exception, *, streaming: bool, policy: RetryPolicy | None = None
+) -> errors.SambaNovaError:
+    """The error the client's translation seam makes of ``exc``."""
+    with pytest.raises(errors.SambaNovaError) as caught:
+        with translate_failures(streaming=streaming, policy=policy or RetryPolicy()):
+            raise exc
+    return caught.value
 
 
 @pytest.mark.parametrize(
@@ -796,7 +829,7 @@ class NoTransportRetries(RetryPolicy):
             httpx.DecodingError("bad gzip"),
             True,
             errors.ResponseDecodeError,
-            "The response body could not be decoded (DecodingError).",
+            "The response body could not be decoded (DecodingError: bad gzip).",
         ),
     ],
 )

@@ -8,6 +8,7 @@ silent, truncated success.
 
 from __future__ import annotations
 
+import copy
 import pickle
 from typing import Any
 
@@ -483,3 +484,20 @@ def test_a_retry_verdict_given_at_raise_time_survives_pickling() -> None:
     error = errors.ServerError("busy", status_code=503, retryable=False)
     assert pickle.loads(pickle.dumps(error)).is_retryable is False
     assert errors.ServerError("busy", status_code=503).is_retryable is True
+
+
+@pytest.mark.parametrize(
+    "duplicate",
+    [lambda error: pickle.loads(pickle.dumps(error)), copy.deepcopy, copy.copy],
+    ids=["pickle", "deepcopy", "copy"],
+)
+def test_a_cut_message_is_not_cut_again_by_a_copy(duplicate: Any) -> None:
+    """Issue 18, defect 9: the copy said "[cut: 41 more characters]", not 3,000."""
+    model, _ = make_model(text_reply("x" * 5000, 400))
+    with pytest.raises(errors.InvalidRequestError) as excinfo:
+        model.invoke("hi")
+    error = excinfo.value
+    assert "[cut: 3,000 more characters in .body]" in error.message
+    clone = duplicate(error)
+    assert str(clone) == str(error)
+    assert clone.message == error.message and clone.body == error.body

@@ -22,7 +22,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_provider._request import convert_message_to_dict
+from langchain_provider._request import convert_message_to_dict, convert_messages
 from unit_tests.conftest import make_model
 
 PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
@@ -400,27 +400,32 @@ def test_images_only_in_user_messages(
         {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO"}},
     ],
 )
-def test_an_image_in_a_tool_result_is_refused_not_sent_as_base64_text(block):
+def test_an_image_in_a_tool_result_is_never_sent_as_base64_text(block):
+    # Alone, a tool message has nowhere to put its image: a note replaces it
+    # (convert_messages moves it to a user turn; see the integration tests).
     message = ToolMessage(
         content=[{"type": "text", "text": "shot:"}, block], tool_call_id="c1"
     )
-    with pytest.raises(ValueError, match=re.escape(TOOL_RESULT_NOT_TEXT)):
-        convert_message_to_dict(message)
-
-
-TOOL_RESULT_NOT_TEXT = (
-    "Tool results must be text: the SambaNova API takes no images or files in "
-    "tool messages. Return a description, or send the image in a user message."
-)
+    assert convert_message_to_dict(message)["content"] == (
+        "shot:\n[An image (the API takes images only in user messages) was left "
+        "out of this tool result.]"
+    )
 
 
 @pytest.mark.parametrize("kind", ["image", "image_url", "file", "audio", "video"])
-def test_a_media_block_of_another_provider_in_a_tool_result_is_refused(kind):
+def test_a_media_block_of_another_provider_in_a_tool_result_is_left_out(kind):
     """Media blocks langchain-core does not recognise (Anthropic's ``source``)."""
     source = {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}
-    message = ToolMessage(content=[{"type": kind, "source": source}], tool_call_id="c")
-    with pytest.raises(ValueError, match=re.escape(TOOL_RESULT_NOT_TEXT)):
-        convert_message_to_dict(message)
+    history = [
+        AIMessage("", tool_calls=[{"name": "t", "args": {}, "id": "c"}]),
+        ToolMessage(content=[{"type": kind, "source": source}], tool_call_id="c"),
+    ]
+    sent = convert_messages(history, takes_images=True)
+    assert [m["role"] for m in sent] == ["assistant", "tool"]
+    assert "was left out of this tool result" in sent[1]["content"]
+    assert "iVBORw0KGgo=" not in json.dumps(sent)
+    with pytest.raises(ValueError, match="tool_result_media='refuse'"):
+        convert_messages(history, tool_result_media="refuse")
 
 
 def test_a_text_block_holding_none_is_empty_text():
@@ -496,3 +501,17 @@ def test_a_block_that_is_neither_text_nor_a_dict_is_refused() -> None:
     message.content = ["Hi", 3]  # content edited after validation
     with pytest.raises(ValueError, match=r"^Unsupported content block 3\.$"):
         convert_message_to_dict(message)
+
+
+@pytest.mark.parametrize(
+    ("texts", "sent"),
+    [
+        (["Summarize:", "The fox."], "Summarize:\nThe fox."),
+        (["Hello ", "world"], "Hello world"),
+        (["Line one", "\nLine two"], "Line one\nLine two"),
+        (["", "only"], "only"),
+    ],
+)
+def test_text_blocks_are_never_glued_into_one_word(texts: list[str], sent: str) -> None:
+    blocks = [{"type": "text", "text": text} for text in texts]
+    assert convert_message_to_dict(HumanMessage(blocks))["content"] == sent

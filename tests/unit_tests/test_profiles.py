@@ -46,3 +46,44 @@ def test_the_model_exposes_its_profile() -> None:
     assert model.profile is not None
     assert model.profile["max_input_tokens"] == 131072
     assert model.profile["tool_calling"] is True
+
+
+MEDIA_FLAGS = (
+    "image_inputs",
+    "image_url_inputs",
+    "image_tool_message",
+    "pdf_inputs",
+    "pdf_tool_message",
+    "audio_inputs",
+    "video_inputs",
+)
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_MODELS))
+def test_each_served_model_states_its_limits_and_every_media_flag(name: str) -> None:
+    # Frameworks (deepagents) read a missing media flag as "supported".
+    profile = MODEL_PROFILES[name]
+    assert profile["max_input_tokens"] == KNOWN_MODELS[name]
+    assert all(isinstance(profile[flag], bool) for flag in MEDIA_FLAGS)
+    # The service has no file, audio or video parts and takes no image URLs.
+    assert not any(
+        profile[flag] for flag in ("image_url_inputs", "pdf_inputs", "pdf_tool_message")
+    )
+    assert not profile["audio_inputs"] and not profile["video_inputs"]
+    # Images from tools reach the service only on models that take images.
+    assert profile["image_tool_message"] == profile["image_inputs"]
+
+
+def test_no_profile_makes_create_agent_send_tools_with_a_json_schema() -> None:
+    # Unproven on the service: create_agent must use its tool strategy.
+    assert not any(p.get("structured_output") for p in MODEL_PROFILES.values())
+
+
+@pytest.mark.parametrize(("media", "expected"), [("move", True), ("drop", False)])
+def test_image_tool_message_says_what_tool_result_media_does(
+    media: str, expected: bool
+) -> None:
+    model = ChatSambaNova(api_key="k", model="gemma-4-31B-it", tool_result_media=media)
+    assert model.profile is not None
+    assert model.profile["image_tool_message"] is expected
+    assert MODEL_PROFILES["gemma-4-31B-it"]["image_tool_message"] is True

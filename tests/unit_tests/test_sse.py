@@ -75,24 +75,46 @@ BAD_JSON = (
 )
 
 
+LONG = "{" + "x" * 300
+QUOTED = '"' + "x" * 300 + '"'
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
 @pytest.mark.parametrize(
-    ("data", "reason"),
+    ("data", "message"),
     [
-        ("{nope", BAD_JSON),
-        ("{" + "x" * 300, BAD_JSON),
-        ("[" * 100_000 + "]" * 100_000, "not valid JSON (nested too deeply)"),
-        ("[1]", "not a JSON object"),
-        ('"' + "x" * 300 + '"', "not a JSON object"),
+        ("{nope", f"A stream chunk is {BAD_JSON}: " + repr("{nope")),
+        (LONG, f"A stream chunk is {BAD_JSON}: " + repr(LONG[:200])),
+        (
+            "[" * 100_000 + "]" * 100_000,
+            "A stream chunk is not valid JSON (nested too deeply).",
+        ),
+        ("[1]", "A stream chunk is not a JSON object: '[1]'"),
+        (QUOTED, "A stream chunk is not a JSON object: " + repr(QUOTED[:200])),
     ],
+    ids=["bad", "long", "nested", "array", "string"],
 )
-def test_a_chunk_that_is_no_json_object_is_a_decode_error(
-    data: str, reason: str
+async def test_a_chunk_that_is_no_json_object_is_a_decode_error(
+    data: str, message: str, use_async: bool
 ) -> None:
-    """The message says why and quotes 200 characters; ``.body`` keeps the chunk."""
+    """The message says why and quotes 200 characters; ``.body`` keeps the chunk.
+
+    A chunk that is not JSON at all is typed at the client's translation seam:
+    no ``JSONDecodeError`` or ``RecursionError`` reaches the caller.
+    """
+    body = f"data: {data}\n\n".encode()
+    model, _ = make_model(
+        lambda request: httpx.Response(200, headers=SSE_HEADERS, content=body),
+        max_retries=0,
+    )
     with pytest.raises(errors.ResponseDecodeError) as excinfo:
-        decode_event("", data)
-    assert excinfo.value.message == f"A stream chunk is {reason}: {data[:200]!r}"
-    assert excinfo.value.body == data
+        if use_async:
+            [c async for c in model.astream("hi")]
+        else:
+            list(model.stream("hi"))
+    assert excinfo.value.message == message
+    assert excinfo.value.body == (None if "nested" in message else data)
+    assert excinfo.value.__context__ is None
 
 
 @pytest.mark.parametrize("event", ["error", "error_event"])

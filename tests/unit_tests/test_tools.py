@@ -277,7 +277,7 @@ def test_a_tools_own_strict_flag_is_kept() -> None:
     assert formatted["function"]["strict"] is False
 
 
-def test_tool_with_an_invalid_schema_raises() -> None:
+def test_a_tool_with_a_sloppy_schema_is_warned_about_and_kept() -> None:
     bad = {
         "title": "broken",
         "description": "d",
@@ -286,8 +286,16 @@ def test_tool_with_an_invalid_schema_raises() -> None:
     }
     model, _ = make_model()
     message = "tool 'broken' parameters.properties.x: unknown JSON schema type 'strng'."
-    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
-        model.bind_tools([bad])
+    with pytest.warns(UserWarning, match="^" + re.escape(message)):
+        bound = model.bind_tools([bad])
+    sent = bound.kwargs["tools"][0]["function"]["parameters"]  # type: ignore[attr-defined]
+    assert sent["properties"]["x"] == {"type": "strng"}
+
+
+def test_a_tool_schema_that_can_never_be_sent_is_refused() -> None:
+    tool = {"type": "function", "function": {"name": "f", "parameters": 3}}
+    with pytest.raises(ValueError, match="must be a JSON schema object"):
+        format_tools([tool])
 
 
 def test_bound_tool_calls_come_back_parsed() -> None:

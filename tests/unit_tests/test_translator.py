@@ -89,7 +89,8 @@ def test_invoke_reasoning_text_and_tool_calls() -> None:
     assert blocks[0]["reasoning"] == PLAN
     assert blocks[1]["text"] == "Let me check."
     assert blocks[2]["id"] == "call_1" and blocks[2]["args"] == {"city": "Paris"}
-    assert blocks[3]["id"] is None and blocks[3]["args"] == {"city": "Rome"}
+    # A call sent without an id gets one: agents pair results with calls by id.
+    assert blocks[3]["id"].startswith("call_") and blocks[3]["args"] == {"city": "Rome"}
     invalid = blocks[4]
     # The cut-off arguments, sealed so no partial-JSON parser completes them
     # into a runnable call (see _tool_calls.seal_for).
@@ -144,8 +145,8 @@ def test_stream_aggregate(deltas: list[dict[str, Any]]) -> None:
     calls = [b for b in blocks if b["type"] == "tool_call"]
     assert calls[0]["args"] == {"city": "Paris"} and calls[0]["name"] == "get_weather"
     if deltas is WHOLE_NO_ID:
-        # No id: langchain-core's generic parsing drops such calls.
-        assert calls[0]["id"] is None
+        # Sent without an id, the call gets one (agents pair results by id).
+        assert calls[0]["id"].startswith("call_")
         invalid = [b for b in blocks if b["type"] == "invalid_tool_call"]
         assert len(invalid) == 1 and invalid[0]["args"] == "city=Rome"
 
@@ -268,10 +269,10 @@ async def test_output_version_v1_astream() -> None:
     assert aggregate.content[1]["args"] == {"city": "Paris"}
 
 
-def test_without_the_translator_id_less_calls_vanish(
+def test_id_less_calls_get_ids_so_even_core_keeps_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """What the translator fixes: langchain-core's fallback drops them."""
+    """langchain-core's fallback drops id-less calls; they no longer are."""
     aggregate = _stream(WHOLE_NO_ID)
     monkeypatch.delitem(PROVIDER_TRANSLATORS, "sambanova")
-    assert "tool_call" not in _types(aggregate.content_blocks)
+    assert "tool_call" in _types(aggregate.content_blocks)

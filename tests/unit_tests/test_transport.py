@@ -1,4 +1,4 @@
-"""Connection pools and their lifecycle (``_transport``)."""
+"""Connection pools and their lifecycle (``_http.ConnectionPools``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ import httpx
 import pytest
 
 from langchain_provider import ChatSambaNova
-from langchain_provider._http import POOL_LIMITS, SHARED, Pools, _reset_in_child
+from langchain_provider._http import (
+    POOL_LIMITS,
+    SHARED,
+    ConnectionPools,
+    _reset_in_child,
+)
 from unit_tests.conftest import API_KEY
 
 
@@ -33,7 +38,7 @@ def test_the_pool_is_bounded() -> None:
 
 
 def test_a_closed_shared_client_is_replaced_not_reused() -> None:
-    pools = Pools()
+    pools = ConnectionPools()
     first = pools.sync_client()
     first.close()
     second = pools.sync_client()
@@ -59,18 +64,19 @@ async def test_async_pool_is_per_event_loop() -> None:
 
 
 async def test_a_closed_async_client_is_replaced() -> None:
-    pools = Pools()
+    pools = ConnectionPools()
     first = pools.async_client()
     await first.aclose()
-    assert pools.async_client() is not first
+    second = pools.async_client()
+    assert second is not first
     await pools.aclose()
-    assert pools.async_client_for(asyncio.get_running_loop()) is None
+    assert second.is_closed
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_never_uses_the_parents_clients() -> None:
     parent = SHARED.sync_client()
-    own = Pools()
+    own = ConnectionPools()
     own_parent = own.sync_client()
     pid = os.fork()
     if pid == 0:  # the child
@@ -88,12 +94,12 @@ def test_a_forked_child_never_uses_the_parents_clients() -> None:
 
 async def test_closing_a_running_loop_fails_and_keeps_its_client() -> None:
     """``loop.close()`` on a running loop is refused; its pooled client stays."""
-    pools = Pools()
+    pools = ConnectionPools()
     client = pools.async_client()
     loop = asyncio.get_running_loop()
     with pytest.raises(RuntimeError, match="running event loop"):
         loop.close()
-    assert pools.async_client_for(loop) is client and not client.is_closed
+    assert pools.async_client() is client and not client.is_closed
     await pools.aclose()
 
 
@@ -102,12 +108,10 @@ async def test_in_a_forked_child_pools_forget_their_clients_unclosed() -> None:
 
     (In a real child coverage cannot follow; see the fork test above.)
     """
-    pools = Pools()
+    pools = ConnectionPools()
     sync, here = pools.sync_client(), pools.async_client()
     inherited = [weakref.ref(sync), weakref.ref(here)]
-    loop = asyncio.get_running_loop()
     _reset_in_child()
-    assert pools.async_client_for(loop) is None
     assert pools.sync_client() is not sync and pools.async_client() is not here
     assert not sync.is_closed and not here.is_closed
     del sync, here
