@@ -1,7 +1,10 @@
 """What the integration tests share: the target endpoint and the cassette rules.
 
-The target is the emulator on loopback unless ``SAMBANOVA_API_KEY`` is set, in
-which case it is the live service (``SAMBANOVA_BASE_URL`` or the default root).
+The target is the emulator on loopback, whatever the environment holds. The
+live service is an explicit opt-in: ``SAMBANOVA_LIVE_TESTS=1`` together with
+``SAMBANOVA_API_KEY`` (and ``SAMBANOVA_BASE_URL`` for another root). A key
+alone, as many developers keep in their shell, never turns the offline test
+command live.
 """
 
 from __future__ import annotations
@@ -14,8 +17,26 @@ from typing import Any
 
 from langchain_provider._params import DEFAULT_BASE_URL
 
-LIVE = bool(os.environ.get("SAMBANOVA_API_KEY"))
-"""Whether the tests run against the live service (a key is set)."""
+LIVE_OPT_IN = "SAMBANOVA_LIVE_TESTS"
+"""The environment variable that, set to ``1``, sends the tests to the live service."""
+
+
+def _live_opt_in(value: str | None) -> bool:
+    if value is None or value.strip().lower() in ("", "0", "false", "no"):
+        return False
+    if value.strip().lower() in ("1", "true", "yes"):
+        return True
+    # A typo must not quietly fall back to the emulator (or go live).
+    raise RuntimeError(f"{LIVE_OPT_IN}={value!r}: set it to 1 to test live, or unset")
+
+
+LIVE = _live_opt_in(os.environ.get(LIVE_OPT_IN))
+"""Whether the tests run against the live service (``SAMBANOVA_LIVE_TESTS=1``)."""
+
+# Read once, when the tests are collected: fixtures of other folders clear the
+# user's SambaNova variables around each test.
+_LIVE_KEY = os.environ.get("SAMBANOVA_API_KEY", "")
+_LIVE_BASE_URL = os.environ.get("SAMBANOVA_BASE_URL", "")
 
 EMULATOR_API_KEY = "emulator-test-key"
 """The bearer key the test emulator demands; it must never reach a cassette."""
@@ -67,11 +88,16 @@ class Target:
 
 
 def live_target() -> Target:
-    """Return the live service as a target (needs ``SAMBANOVA_API_KEY``)."""
-    return Target(
-        base_url=os.environ.get("SAMBANOVA_BASE_URL") or DEFAULT_BASE_URL,
-        api_key=os.environ["SAMBANOVA_API_KEY"],
-    )
+    """Return the live service as a target (with ``SAMBANOVA_LIVE_TESTS=1``).
+
+    Raises:
+        RuntimeError: When the live run was asked for without a key.
+    """
+    if not _LIVE_KEY:
+        raise RuntimeError(
+            f"{LIVE_OPT_IN}=1 asks for the live service: set SAMBANOVA_API_KEY too"
+        )
+    return Target(base_url=_LIVE_BASE_URL or DEFAULT_BASE_URL, api_key=_LIVE_KEY)
 
 
 def scrub_request(request: Any) -> Any:

@@ -1,8 +1,8 @@
 """Fixtures of the integration tests: the target server, VCR, emulator-mode skips.
 
-By default every test talks to the emulator over loopback; with
-``SAMBANOVA_API_KEY`` set they talk to the live service and nothing below is
-skipped.
+By default every test talks to the emulator over loopback, even with a key in
+the environment; with ``SAMBANOVA_LIVE_TESTS=1`` and ``SAMBANOVA_API_KEY`` set
+they talk to the live service and nothing below is skipped.
 """
 
 from __future__ import annotations

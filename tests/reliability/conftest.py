@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import socket
 import threading
 import time
@@ -170,24 +169,6 @@ class Sampler:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self._read())
-
-
-_RETRY_LOG = re.compile(r"retry \d+ of \d+ in ([0-9.]+)s")
-
-
-def planned_delays(caplog: pytest.LogCaptureFixture) -> list[float]:
-    """The waits the client announced before each retry (its DEBUG log).
-
-    Timing a retry from outside measures the machine as much as the client;
-    the announced delay is exact, so tests assert on it and keep only loose
-    bounds on elapsed time.
-    """
-    delays = []
-    for record in caplog.records:
-        match = _RETRY_LOG.search(record.getMessage())
-        if match:
-            delays.append(float(match.group(1)))
-    return delays
 
 
 def report(name: str, value: Any) -> None:

@@ -8,9 +8,8 @@ matching class of ``langchain_provider.errors`` with the server's message.
 
 from __future__ import annotations
 
-import logging
-
 import pytest
+from clock import ROUNDS_UP_DELAY, ROUNDS_UP_JITTER, backoff
 from langchain_core.exceptions import (
     ContextOverflowError,
     ModelAPIError,
@@ -37,7 +36,7 @@ from langchain_provider.errors import (
     ServerError,
 )
 
-from .conftest import CALL_STYLES, call, chat_requests, planned_delays, report
+from .conftest import CALL_STYLES, call, chat_requests, report
 from .rawserver import RawReply, RawServer, response
 
 RETRYABLE = {
@@ -57,17 +56,16 @@ REPLY = f"Emulated reply to: {PROMPT}"
 @pytest.mark.parametrize("style", CALL_STYLES)
 @pytest.mark.parametrize("status", sorted(RETRYABLE))
 async def test_retryable_status_is_retried_then_succeeds(
-    emu, make_model, style, status, caplog
+    emu, make_model, style, status, retry_clock
 ):
-    caplog.set_level(logging.DEBUG, logger="langchain_provider")
     emu.script.fault(status=status, headers=FAST_RETRY, times=2)
     outcome = await call(make_model(max_retries=2), style, PROMPT)
     assert outcome.error is None, outcome.error
     assert outcome.text == REPLY
     assert len(chat_requests(emu)) == 3  # two failures, then the success
-    # The server's 10 ms hint was used, not backoff (at least 0.375 s each);
-    # the elapsed bound only catches a wait of the wrong order on a busy machine.
-    assert planned_delays(caplog) == [0.01, 0.01]
+    # The server's 10 ms hint was used, not backoff (0.4375 s, then 0.875 s);
+    # the elapsed bound only catches a hang on a busy machine.
+    assert retry_clock.waits == [0.01, 0.01]
     assert outcome.seconds < 5.0
     report(f"{status} x2 then 200, {style} (s)", round(outcome.seconds, 3))
 
@@ -105,8 +103,7 @@ async def test_retries_exhausted_raise_the_last_error(emu, make_model, style):
 
 
 @pytest.mark.parametrize("style", ["invoke", "astream"])
-async def test_retry_after_seconds_is_honoured(emu, make_model, style, caplog):
-    caplog.set_level(logging.DEBUG, logger="langchain_provider")
+async def test_retry_after_seconds_is_honoured(emu, make_model, style, retry_clock):
     emu.script.fault(
         status=429,
         message="Request would exceed rate limit",
@@ -116,24 +113,25 @@ async def test_retry_after_seconds_is_honoured(emu, make_model, style, caplog):
     outcome = await call(make_model(max_retries=2), style, PROMPT)
     assert outcome.error is None, outcome.error
     assert outcome.text == REPLY
-    assert len(chat_requests(emu)) == 2
-    assert planned_delays(caplog) == [1.0]
-    assert 0.95 <= outcome.seconds < 1.0 + 5.0  # a sleep never ends early
-    report(f"429 retry-after: 1, {style} (s)", round(outcome.seconds, 3))
+    assert len(chat_requests(emu)) == 2  # the retried request reached the server
+    assert retry_clock.waits == [1.0]  # the server's second, not a backoff
+    assert outcome.seconds < 5.0
 
 
 @pytest.mark.parametrize("style", ["ainvoke", "stream"])
-async def test_backoff_applies_without_a_server_hint(emu, make_model, style, caplog):
-    caplog.set_level(logging.DEBUG, logger="langchain_provider")
-    # No retry-after: the first retry waits 0.5 s minus up to 25 % jitter.
+async def test_backoff_applies_without_a_server_hint(
+    emu, make_model, style, retry_clock
+):
+    # No retry-after: the first retry waits 0.5 s minus up to 25 % jitter. The
+    # pinned draw makes it 0.44505 s, which the retry log prints as 0.45 s:
+    # the delay the client asked for is asserted exactly, not read back.
+    retry_clock.jitter = ROUNDS_UP_JITTER
     emu.script.fault(status=503)
     outcome = await call(make_model(max_retries=2), style, PROMPT)
     assert outcome.error is None, outcome.error
-    assert len(chat_requests(emu)) == 2
-    [delay] = planned_delays(caplog)
-    assert 0.375 <= delay <= 0.5
-    assert delay <= outcome.seconds < delay + 5.0  # a sleep never ends early
-    report(f"503 without hint, one retry, {style} (s)", round(outcome.seconds, 3))
+    assert len(chat_requests(emu)) == 2  # the retried request reached the server
+    assert retry_clock.waits == [ROUNDS_UP_DELAY] == [backoff(0, ROUNDS_UP_JITTER)]
+    assert outcome.seconds < 5.0
 
 
 @pytest.mark.parametrize("style", ["invoke", "astream"])

@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 import pytest
+from clock import backoff
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.exceptions import ModelConnectionError
 
@@ -116,7 +117,7 @@ async def test_invoke_with_streaming_raises_instead_of_a_partial_answer(
 @pytest.mark.parametrize("style", STREAM_STYLES + ("invoke", "ainvoke"))
 @pytest.mark.parametrize("kind", ["cut", "error_event"])
 async def test_fault_before_the_first_chunk_is_retried_losslessly(
-    emu, make_model, style, kind
+    emu, make_model, style, kind, retry_clock
 ):
     # Nothing was handed over yet, so sending the request again loses nothing.
     if style.endswith("invoke"):
@@ -131,6 +132,7 @@ async def test_fault_before_the_first_chunk_is_retried_losslessly(
     assert outcome.error is None, outcome.error
     assert outcome.text == "All good"
     assert len(chat_requests(emu)) == 2
+    assert retry_clock.waits == [backoff(0)]  # once, after the first backoff
 
 
 @pytest.mark.parametrize("style", ["invoke", "ainvoke"])

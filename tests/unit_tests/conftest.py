@@ -5,6 +5,10 @@ retries, SSE decoding); only the socket is replaced, by a handler that records
 each request and answers from a script. Real network access is refused
 (pytest-socket, when installed), so a test that forgets to inject its client
 fails instead of calling the live service.
+
+Nor does any unit test sleep between retries: every model made here gets a
+retry policy on a ``RecordingClock`` (``retry_clock``), which records the
+waits the client plans, with the jitter pinned, and returns at once.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from clock import RecordingClock
 from sse_frames import sse_bytes  # noqa: F401 - re-exported to the unit tests
 
 from langchain_provider import ChatSambaNova
@@ -65,11 +70,10 @@ def _no_network() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _no_sambanova_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A developer's own key or base URL must not change what the tests see.
-    monkeypatch.delenv("SAMBANOVA_API_KEY", raising=False)
-    monkeypatch.delenv("SAMBANOVA_BASE_URL", raising=False)
-    monkeypatch.delenv("SAMBANOVA_API_BASE", raising=False)
+def _retries_never_sleep(retry_clock: RecordingClock) -> None:
+    # Every unit test's models wait on the recording clock (tests/conftest.py);
+    # a test asserts its waits by asking for ``retry_clock`` itself.
+    return None
 
 
 # ---------------------------------------------------------------------------

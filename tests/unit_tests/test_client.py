@@ -1,19 +1,21 @@
 """The HTTP layer: retries (counted at the server), transport failures, pools.
 
-Retried replies carry ``retry-after-ms: 1`` so the suite stays fast; the only
-real backoff sleeps are for transport failures, which carry no header, and
-those tests allow a single retry. The policy itself (statuses, delays) is
-tested without I/O in ``test_retry.py``; pools in ``test_transport.py``.
+No test here sleeps: every model waits on the ``retry_clock`` fixture (see
+``conftest.py``), which records each delay the client plans and returns at
+once, so the tests below assert the exact waits (a backoff with the jitter
+pinned, or the server's hint) instead of timing them. The policy itself
+(statuses, delays) is tested without I/O in ``test_retry.py``; pools in
+``test_transport.py``.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import httpx
 import pytest
+from clock import RecordingClock
 from langchain_core import exceptions as core
 
 from langchain_provider import errors
@@ -135,14 +137,13 @@ def test_default_max_retries_is_two() -> None:
     assert server.calls == 3
 
 
-def test_max_retries_zero_raises_at_once() -> None:
+def test_max_retries_zero_raises_at_once(retry_clock: RecordingClock) -> None:
     model, server = make_model(
         error_reply(429, "slow down", headers={"retry-after": "30"}), max_retries=0
     )
-    start = time.monotonic()
     with pytest.raises(errors.RateLimitError):
         model.invoke("hi")
-    assert time.monotonic() - start < 10  # not the 30 s the server asked
+    assert retry_clock.waits == []  # not the 30 s the server asked
     assert server.calls == 1
 
 
@@ -191,29 +192,61 @@ def test_context_overflow_is_not_retried() -> None:
 
 
 @pytest.mark.parametrize(
-    "headers", [{"retry-after-ms": "1"}, {"retry-after": "0"}], ids=["ms", "seconds"]
+    ("headers", "wait"),
+    [({"retry-after-ms": "1"}, 0.001), ({"retry-after": "0"}, 0.0)],
+    ids=["ms", "seconds"],
 )
-def test_retry_after_is_honoured(headers: dict[str, str]) -> None:
-    # Without the hint, the first backoff is at least 0.375 s.
+def test_retry_after_is_honoured(
+    headers: dict[str, str], wait: float, retry_clock: RecordingClock
+) -> None:
+    # Without the hint, the backoffs would be 0.4375 s and 0.875 s.
     model, server = make_model(
         error_reply(429, "slow down", headers=headers),
         error_reply(429, "slow down", headers=headers),
         json_reply(completion("ok")),
     )
-    start = time.monotonic()
     assert model.invoke("hi").content == "ok"
-    assert time.monotonic() - start < 1.0  # two backoffs would take >= 1.1 s
+    assert retry_clock.waits == [wait, wait]
     assert server.calls == 3
 
 
-def test_retry_after_is_waited_for() -> None:
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+async def test_retry_after_is_waited_for(
+    use_async: bool, retry_clock: RecordingClock
+) -> None:
     model, server = make_model(
         error_reply(503, "busy", headers={"retry-after-ms": "150"}),
         json_reply(completion("ok")),
     )
-    start = time.monotonic()
-    model.invoke("hi")
-    assert time.monotonic() - start >= 0.14
+    assert (await _invoke(model, use_async)).content == "ok"
+    assert retry_clock.waits == [0.15]
+    assert server.calls == 2
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+async def test_without_a_hint_the_backoff_doubles_with_jitter(
+    use_async: bool, retry_clock: RecordingClock
+) -> None:
+    model, server = make_model(
+        error_reply(503, "busy"), error_reply(503, "busy"), json_reply(completion())
+    )
+    retry_clock.jitter = 0.2
+    assert (await _invoke(model, use_async)).content == "Hello!"
+    # 0.5 s then 1 s, each shortened by 25 % of the jitter draw.
+    assert retry_clock.waits == [0.5 * 0.95, 1.0 * 0.95]
+    assert server.calls == 3
+
+
+def test_a_model_waits_on_its_own_policy(retry_clock: RecordingClock) -> None:
+    """``_retry_policy`` set on one instance wins over the default it was made with."""
+    model, server = make_model(
+        error_reply(503, "busy", headers={"retry-after": "2"}), max_retries=1
+    )
+    own = RecordingClock()
+    model._retry_policy = own.policy()
+    with pytest.raises(errors.ServerError):
+        model.invoke("hi")
+    assert (own.waits, retry_clock.waits) == ([2.0], [])
     assert server.calls == 2
 
 
@@ -962,7 +995,7 @@ def test_a_200_error_body_carries_the_rate_limit_headers() -> None:
 
 
 def test_a_200_error_body_retry_waits_as_its_retry_after_says(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, retry_clock: RecordingClock
 ) -> None:
     model, server = make_model(
         error_reply(200, "slow", code="rate_limit_exceeded", headers=FAST),
@@ -971,6 +1004,8 @@ def test_a_200_error_body_retry_waits_as_its_retry_after_says(
     with caplog.at_level(logging.DEBUG, logger="langchain_provider"):
         assert model.invoke("hi").content == "ok"
     assert server.calls == 2
+    assert retry_clock.waits == [0.001]
+    # The log line's wording (its rounded delay is for people, not for tests).
     [record] = [r for r in caplog.records if "retry" in r.getMessage()]
     assert record.getMessage() == (
         "SambaNova request failed (SambaNova API error (rate_limit_exceeded): "

@@ -6,7 +6,9 @@ The client's loops and every error's ``is_retryable`` ask this one object;
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import random
 import time
 
 import httpx
@@ -69,10 +71,20 @@ def test_nan_retry_after_ms_falls_back_to_retry_after() -> None:
     assert POLICY.delay(0, headers) == 2
 
 
-def test_retry_delay_http_date() -> None:
-    when = email.utils.formatdate(time.time() + 10, usegmt=True)
-    delay = POLICY.delay(0, httpx.Headers({"retry-after": when}))
-    assert 8 <= delay <= 10.5
+# An HTTP date is read against the wall clock: these tests stop it at NOW (a
+# whole second, as HTTP dates are), so the expected wait is exact.
+NOW = 1_800_000_000.0
+
+
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> float:
+    monkeypatch.setattr(time, "time", lambda: NOW)
+    return NOW
+
+
+def test_retry_delay_http_date(frozen_now: float) -> None:
+    when = email.utils.formatdate(frozen_now + 10, usegmt=True)
+    assert POLICY.delay(0, httpx.Headers({"retry-after": when})) == 10.0
 
 
 @pytest.mark.parametrize(
@@ -84,7 +96,7 @@ def test_retry_delay_http_date() -> None:
         {"retry-after": "soon"},  # neither seconds nor a date
         {"retry-after": ""},
         {"retry-after-ms": "abc"},
-        {"retry-after": email.utils.formatdate(time.time() - 100, usegmt=True)},
+        {"retry-after": email.utils.formatdate(NOW - 100, usegmt=True)},
         {},
     ],
     ids=[
@@ -98,7 +110,9 @@ def test_retry_delay_http_date() -> None:
         "none",
     ],
 )
-def test_retry_delay_falls_back_to_backoff(headers: dict[str, str]) -> None:
+def test_retry_delay_falls_back_to_backoff(
+    headers: dict[str, str], frozen_now: float
+) -> None:
     for attempt in range(6):
         delay = POLICY.delay(attempt, httpx.Headers(headers))
         backoff = min(POLICY.initial_backoff * 2**attempt, POLICY.max_backoff)
@@ -109,6 +123,43 @@ def test_retry_delay_backoff_grows_then_caps() -> None:
     assert POLICY.delay(0) <= POLICY.initial_backoff
     assert POLICY.delay(3) > POLICY.delay(0)
     assert all(POLICY.delay(20) <= POLICY.max_backoff for _ in range(50))
+
+
+@pytest.mark.parametrize(
+    ("jitter", "delays"),
+    [
+        (0.0, [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]),
+        (0.5, [0.4375, 0.875, 1.75, 3.5, 7.0, 7.0]),
+        # The largest draw random() can give: just over 0.75 of the backoff.
+        (1 - 2**-53, [0.375, 0.75, 1.5, 3.0, 6.0, 6.0]),
+    ],
+    ids=["no jitter", "half", "most"],
+)
+def test_exact_backoff_for_a_pinned_jitter(jitter: float, delays: list[float]) -> None:
+    policy = RetryPolicy(random=lambda: jitter)
+    planned = [policy.delay(attempt) for attempt in range(6)]
+    assert planned == pytest.approx(delays, rel=1e-12, abs=1e-12)
+
+
+def test_a_server_hint_draws_no_jitter() -> None:
+    draws: list[None] = []
+
+    def jitter() -> float:
+        draws.append(None)
+        return 0.5
+
+    policy = RetryPolicy(random=jitter)
+    assert policy.delay(3, httpx.Headers({"retry-after-ms": "20"})) == 0.02
+    assert draws == []
+    assert policy.delay(3) == 3.5
+    assert len(draws) == 1
+
+
+def test_the_default_policy_sleeps_and_jitters_for_real() -> None:
+    """What production uses: tests swap these out, so this pins the defaults."""
+    assert DEFAULT_POLICY.sleep is time.sleep
+    assert DEFAULT_POLICY.async_sleep is asyncio.sleep
+    assert DEFAULT_POLICY.random is random.random
 
 
 def test_retry_delay_has_jitter() -> None:
@@ -216,9 +267,16 @@ def test_quota_resets_when_every_exhausted_window_has() -> None:
     assert quota_reset_seconds({"requests": {"remaining": 0}}) is None
 
 
-def test_http_date_in_the_future() -> None:
+def test_http_date_in_the_future(frozen_now: float) -> None:
+    when = email.utils.formatdate(frozen_now + 30, usegmt=True)
+    assert retry_after_seconds(httpx.Headers({"retry-after": when})) == 30.0
+
+
+def test_http_date_is_read_against_the_wall_clock() -> None:
+    """Unfrozen, a date 30 s ahead is about 30 s away (HTTP dates drop fractions)."""
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
-    assert 28 <= retry_after_seconds(httpx.Headers({"retry-after": when})) <= 30.5
+    # Generous: the lower side allows the dropped fraction and a stalled machine.
+    assert 20 < retry_after_seconds(httpx.Headers({"retry-after": when})) <= 30.0
 
 
 # Any mapping with the wire's (lower-case) names will do, not only httpx.Headers.

@@ -261,4 +261,6 @@ async def test_a_body_held_open_after_done_is_cut_after_the_grace(mode: str) -> 
             text = "".join([c.text async for c in model.astream("hi")])
         assert text == "Hello wide world"
         assert held.cut
-        assert DONE_GRACE <= time.monotonic() - started < 4.0
+        # The cut is due DONE_GRACE after [DONE], which came after ``started``,
+        # on the same monotonic clock: 10 ms spare only covers its granularity.
+        assert DONE_GRACE - 0.01 <= time.monotonic() - started < 4.0
