@@ -49,3 +49,13 @@ def retry_clock(monkeypatch: pytest.MonkeyPatch) -> RecordingClock:
     clock = RecordingClock()
     monkeypatch.setattr(_retry, "DEFAULT_POLICY", clock.policy())
     return clock
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pacers() -> None:
+    """Each test starts with no rate-limit window learned by an earlier one.
+
+    The pacers are process-wide (one per base URL, key and model): a window a
+    test left full must not make a later test on the same target wait.
+    """
+    _retry.forget_pacers()

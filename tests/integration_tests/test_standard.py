@@ -2,7 +2,7 @@
 
 Against the emulator by default (see conftest.py for the few standard tests
 skipped there, each with its reason); against the live service, with nothing
-skipped, when ``SAMBANOVA_API_KEY`` is set.
+skipped, with ``SAMBANOVA_LIVE_TESTS=1`` and a key (see docs/testing.md).
 
 ``test_stream_time`` replays its cassette in ``cassettes/``
 and benchmarks the client's streaming overhead on it; re-record it with
