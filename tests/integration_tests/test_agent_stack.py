@@ -235,7 +235,7 @@ def test_token_estimate_tracks_the_emulators_counts(
     message and no preamble, so the estimate is computed with that template:
     what this measures is the text, tool and reasoning counting. (The model
     families' real template overheads are checked against live counts in
-    tests/unit_tests/test_token_count.py.)
+    tests/unit_tests/test_configuration.py.)
     """
     llm = ChatSambaNova(model=MODEL, max_tokens=1, **target.params)
     errors = []

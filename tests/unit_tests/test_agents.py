@@ -1,8 +1,5 @@
-"""``"sambanova:<model>"`` in langchain's ``init_chat_model`` (``_registry``).
-
-The registry is langchain's private ``_BUILTIN_PROVIDERS``: the tests cover
-the shape this code knows, a registry of another shape (one warning, import
-carries on), a missing one, and langchain not installed at all.
+"""Using the model from LangChain's agent stack: init_chat_model("sambanova:...")
+and the provider registry.
 """
 
 from __future__ import annotations
@@ -22,6 +19,13 @@ from langchain_provider import _langchain as _registry
 from langchain_provider._langchain import RegistryShapeWarning, register_with_langchain
 
 from .conftest import API_KEY, completion, json_reply, make_model
+
+# ============================================================================
+# ``"sambanova:<model>"`` in langchain's ``init_chat_model`` (``_registry``).
+# The registry is langchain's private ``_BUILTIN_PROVIDERS``: the tests cover
+# the shape this code knows, a registry of another shape (one warning, import
+# carries on), a missing one, and langchain not installed at all.
+# ============================================================================
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
-"""Message conversion for requests (``_messages``), through the model and the wire.
-
-Tables check what the MockTransport receives; the response direction is
-tested in ``test_response.py`` and ``test_chunks.py``.
+"""What a call sends: LangChain messages to the API's messages, reasoning sent
+back, media in tool results, and the request body with its checks.
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import (
     AIMessage,
+    AIMessageChunk,
     BaseMessage,
     ChatMessage,
     FunctionMessage,
@@ -21,9 +20,28 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
+from pydantic import ValidationError
 
-from langchain_provider._request import convert_message_to_dict, convert_messages
-from unit_tests.conftest import make_model
+from langchain_provider import ChatSambaNova
+from langchain_provider._request import (
+    build_request_body,
+    convert_message_to_dict,
+    convert_messages,
+)
+from unit_tests.conftest import (
+    chunk,
+    completion,
+    json_reply,
+    make_model,
+    sse_reply,
+    usage_chunk,
+)
+
+# ============================================================================
+# Message conversion for requests (``_messages``), through the model and the wire.
+# Tables check what the MockTransport receives; the response direction is
+# tested in ``test_responses.py`` and ``test_streaming.py``.
+# ============================================================================
 
 PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
 PNG_DATA_URL = f"data:image/png;base64,{PNG_B64}"
@@ -515,3 +533,375 @@ def test_a_block_that_is_neither_text_nor_a_dict_is_refused() -> None:
 def test_text_blocks_are_never_glued_into_one_word(texts: list[str], sent: str) -> None:
     blocks = [{"type": "text", "text": text} for text in texts]
     assert convert_message_to_dict(HumanMessage(blocks))["content"] == sent
+
+
+# ============================================================================
+# ``_request.build_request_body``: the merged body, checked once, before sending.
+# ============================================================================
+
+HI = [HumanMessage(content="hi")]
+DEFAULTS = {"model": "m", "temperature": 0.3}
+TOOL = {"type": "function", "function": {"name": "f", "parameters": {}}}
+
+
+def _build(overrides: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    options = {"stop": None, "stream": False, "stream_usage": True, **kwargs}
+    stop = options.pop("stop")
+    defaults = options.pop("defaults", DEFAULTS)
+    return build_request_body(defaults, HI, stop, overrides or {}, **options)
+
+
+def test_defaults_then_per_call_values() -> None:
+    body = _build({"temperature": 1.5, "seed": 3})
+    assert body == {
+        "model": "m",
+        "temperature": 1.5,
+        "seed": 3,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+
+
+def test_per_call_none_means_the_models_setting() -> None:
+    assert _build({"temperature": None, "top_p": None})["temperature"] == 0.3
+    assert "top_p" not in _build({"top_p": None})
+
+
+def test_per_call_none_is_not_sent_as_null_through_the_client() -> None:
+    model, server = make_model(temperature=0.3, max_tokens=50)
+    model.invoke("hi", temperature=None, max_tokens=None, top_p=None)
+    assert server.body["temperature"] == 0.3
+    assert server.body["max_tokens"] == 50
+    assert "top_p" not in server.body
+
+
+def test_the_merged_body_is_checked_whatever_gave_the_value() -> None:
+    # A value from the defaults (model_kwargs) is checked like a per-call one.
+    with pytest.raises(ValueError, match="frequency_penalty must be"):
+        _build(defaults={"model": "m", "frequency_penalty": 9})
+    with pytest.raises(ValueError, match="temperature must be"):
+        _build({"temperature": 2.5})
+
+
+def test_stop_string_and_list() -> None:
+    assert _build(stop="END")["stop"] == ["END"]
+    assert _build({"stop": "END"})["stop"] == ["END"]
+    assert _build(stop=["a", "b"])["stop"] == ["a", "b"]
+    assert "stop" not in _build(stop=[])
+
+
+def test_stream_and_stream_options() -> None:
+    assert _build(stream=True)["stream_options"] == {"include_usage": True}
+    assert "stream_options" not in _build(stream=True, stream_usage=False)
+    plain = _build()
+    assert "stream" not in plain and "stream_options" not in plain
+
+
+def test_stream_options_per_call_are_refused() -> None:
+    with pytest.raises(ValueError) as refused:
+        _build({"stream_options": {"include_usage": False}}, stream=True)
+    assert str(refused.value) == (
+        "['stream_options'] cannot be passed per call: the request builder sets "
+        "them (use stream_usage= for stream options)."
+    )
+
+
+def test_n_above_one_refused_in_streams_and_with_tools_before_sending() -> None:
+    assert _build({"n": 2})["n"] == 2
+    with pytest.raises(ValueError, match="n=2 cannot stream"):
+        _build({"n": 2}, stream=True)
+    with pytest.raises(ValueError, match="n=2 cannot be combined with tools"):
+        _build({"n": 2, "tools": [TOOL]})
+    model, server = make_model(n=2)
+    with pytest.raises(ValueError, match="cannot stream"):
+        list(model.stream("hi"))
+    with pytest.raises(ValueError, match="tools"):
+        model.bind_tools([TOOL]).invoke("hi")
+    assert server.calls == 0
+
+
+def test_top_logprobs_without_logprobs_is_refused() -> None:
+    with pytest.raises(ValueError, match="top_logprobs needs logprobs=True"):
+        _build({"top_logprobs": 2})
+    assert _build({"top_logprobs": 2, "logprobs": True})["top_logprobs"] == 2
+
+
+def test_empty_messages_are_refused() -> None:
+    with pytest.raises(ValueError) as refused:
+        build_request_body(DEFAULTS, [], None, {}, stream=False, stream_usage=True)
+    assert str(refused.value) == "messages must not be empty."
+
+
+def test_structured_output_marker_is_never_sent() -> None:
+    body = _build({"ls_structured_output_format": {"schema": {}}})
+    assert "ls_structured_output_format" not in body
+
+
+# ============================================================================
+# Reasoning sent back with assistant turns (``_reasoning``, ``reasoning_in_history``).
+# Through the real client: each test sends a conversation and reads the body
+# that went over the (mock) wire.
+# ============================================================================
+
+PLAN = "The user wants the weather; I will call get_weather."
+CALL = {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1"}
+
+
+def _sent_assistant(llm: ChatSambaNova, server: Any, turn: AIMessage) -> dict:
+    """Send [user, turn, tool result] and return the assistant dict sent."""
+    history: list[Any] = [HumanMessage("Weather in Paris?"), turn]
+    if turn.tool_calls:
+        history.append(ToolMessage("sunny", tool_call_id="call_1"))
+    else:
+        history.append(HumanMessage("thanks"))
+    llm.invoke(history)
+    return server.bodies[-1]["messages"][1]
+
+
+def _tool_turn(**kwargs: Any) -> AIMessage:
+    return AIMessage(content="", tool_calls=[CALL], **kwargs)
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        _tool_turn(additional_kwargs={"reasoning_content": PLAN}),
+        _tool_turn(additional_kwargs={"reasoning": PLAN}),
+        AIMessage(
+            content=[
+                {"type": "reasoning", "reasoning": PLAN},
+                {"type": "tool_call", **CALL},
+            ],
+            tool_calls=[CALL],
+        ),
+    ],
+    ids=["reasoning_content", "reasoning-kwarg", "v1-block"],
+)
+def test_tool_call_turn_sends_its_reasoning_back(turn: AIMessage) -> None:
+    llm, server = make_model()
+    sent = _sent_assistant(llm, server, turn)
+    assert sent["reasoning"] == PLAN
+    assert sent["tool_calls"][0]["id"] == "call_1"
+    assert PLAN not in (sent["content"] or "")
+
+
+def test_answer_turn_keeps_its_reasoning_by_default() -> None:
+    llm, server = make_model()
+    turn = AIMessage(content="Sunny.", additional_kwargs={"reasoning_content": PLAN})
+    sent = _sent_assistant(llm, server, turn)
+    assert "reasoning" not in sent
+    assert sent["content"] == "Sunny."
+
+
+@pytest.mark.parametrize(
+    ("policy", "tool_turn", "answer_turn"),
+    [("always", True, True), ("never", False, False), ("auto", True, False)],
+)
+def test_policy(policy: str, tool_turn: bool, answer_turn: bool) -> None:
+    llm, server = make_model(reasoning_in_history=policy)
+    kwargs = {"reasoning_content": PLAN}
+    sent_tool = _sent_assistant(llm, server, _tool_turn(additional_kwargs=kwargs))
+    answer = AIMessage(content="Sunny.", additional_kwargs=kwargs)
+    sent_answer = _sent_assistant(llm, server, answer)
+    assert ("reasoning" in sent_tool) is tool_turn
+    assert ("reasoning" in sent_answer) is answer_turn
+    assert "reasoning_in_history" not in server.bodies[-1]
+
+
+def test_unknown_policy_is_refused() -> None:
+    with pytest.raises(ValidationError, match="reasoning_in_history"):
+        ChatSambaNova(base_url="http://x/v1", reasoning_in_history="sometimes")
+    llm, server = make_model()
+    with pytest.raises(ValueError, match="reasoning_in_history must be one of"):
+        llm.invoke("hi", reasoning_in_history="sometimes")
+    assert server.calls == 0
+
+
+def test_policy_per_call_is_not_a_body_field() -> None:
+    llm, server = make_model()
+    turn = _tool_turn(additional_kwargs={"reasoning_content": PLAN})
+    history = [
+        HumanMessage("Weather?"),
+        turn,
+        ToolMessage("sunny", tool_call_id="call_1"),
+    ]
+    llm.invoke(history, reasoning_in_history="never")
+    llm.bind(reasoning_in_history="never").invoke(history)
+    llm.invoke(history)
+    never, bound, default = server.bodies
+    assert "reasoning" not in never["messages"][1]
+    assert "reasoning" not in bound["messages"][1]
+    assert default["messages"][1]["reasoning"] == PLAN
+    assert "reasoning_in_history" not in never and "reasoning_in_history" not in bound
+
+
+@pytest.mark.parametrize("policy", ["auto", "always", "never"])
+def test_think_text_never_goes_back_into_content(policy: str) -> None:
+    llm, server = make_model(reasoning_in_history=policy)
+    turn = AIMessage(
+        content="<think>\nplan it\n</think>\n\nCalling.", tool_calls=[CALL]
+    )
+    sent = _sent_assistant(llm, server, turn)
+    assert sent["content"] == "Calling."
+    assert sent.get("reasoning") == (None if policy == "never" else "plan it")
+
+
+def test_reasoning_survives_an_invoke_round_trip() -> None:
+    reply = completion(
+        None,
+        model="gpt-oss-120b",
+        finish_reason="tool_calls",
+        message={"reasoning": PLAN},
+        tool_calls=[
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+            }
+        ],
+    )
+    llm, server = make_model(json_reply(reply), json_reply(completion("Sunny.")))
+    first = llm.invoke("Weather in Paris?")
+    llm.invoke(
+        [
+            HumanMessage("Weather in Paris?"),
+            first,
+            ToolMessage("sunny", tool_call_id="call_1"),
+        ]
+    )
+    assert server.bodies[1]["messages"][1]["reasoning"] == PLAN
+
+
+def test_reasoning_survives_a_stream_round_trip() -> None:
+    model = "gpt-oss-120b"
+    events = [
+        chunk(
+            {
+                "role": "assistant",
+                "reasoning": "The user wants ",
+                "channel": "analysis",
+            },
+            model=model,
+        ),
+        chunk({"reasoning": "the weather."}, model=model),
+        chunk(
+            {
+                "tool_calls": [
+                    {
+                        "index": 0,
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": ""},
+                    }
+                ]
+            },
+            model=model,
+        ),
+        chunk(
+            {
+                "tool_calls": [
+                    {"index": 0, "function": {"arguments": '{"city": "Paris"}'}}
+                ]
+            },
+            model=model,
+        ),
+        chunk({"content": ""}, finish_reason="tool_calls", model=model),
+        usage_chunk(model=model),
+    ]
+    llm, server = make_model(sse_reply(events), json_reply(completion("Sunny.")))
+    aggregate: AIMessageChunk | None = None
+    for piece in llm.stream("Weather in Paris?"):
+        aggregate = piece if aggregate is None else aggregate + piece
+    assert aggregate is not None and aggregate.tool_calls
+    llm.invoke(
+        [
+            HumanMessage("Weather in Paris?"),
+            aggregate,
+            ToolMessage("sunny", tool_call_id="call_1"),
+        ]
+    )
+    sent = server.bodies[1]["messages"][1]
+    assert sent["reasoning"] == "The user wants the weather."
+    assert sent["tool_calls"][0]["function"]["arguments"] == '{"city": "Paris"}'
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        AIMessage(content="", invalid_tool_calls=[{**CALL, "args": "{", "error": "x"}]),
+        AIMessage(
+            content="",
+            additional_kwargs={
+                # Without arguments langchain-core leaves it unparsed.
+                "tool_calls": [
+                    {"id": "call_1", "type": "function", "function": {"name": "f"}}
+                ]
+            },
+        ),
+    ],
+    ids=["invalid tool call", "raw tool call in additional_kwargs only"],
+)
+def test_any_kind_of_tool_call_turn_sends_its_reasoning_back(turn: AIMessage) -> None:
+    turn.additional_kwargs["reasoning_content"] = PLAN
+    llm, server = make_model()
+    llm.invoke(
+        [
+            HumanMessage("Weather in Paris?"),
+            turn,
+            ToolMessage("sunny", tool_call_id="call_1"),
+        ]
+    )
+    assert server.body["messages"][1]["reasoning"] == PLAN
+
+
+@pytest.mark.parametrize(
+    ("content", "additional_kwargs", "expected"),
+    [
+        (
+            [
+                {"type": "reasoning", "reasoning": "The user wants "},
+                "Calling.",
+                {"type": "reasoning"},
+                {"type": "reasoning", "reasoning": "the weather."},
+            ],
+            {},
+            "The user wants the weather.",
+        ),
+        ([{"type": "reasoning"}, "Calling."], {}, None),
+        ("", {"reasoning_content": "", "reasoning": PLAN}, PLAN),
+        # OpenAI's Responses API keeps a reasoning *object* there: not text.
+        ("", {"reasoning": {"id": "rs_1", "summary": []}}, None),
+    ],
+    ids=[
+        "v1 blocks joined, text and empty blocks skipped",
+        "only an empty reasoning block",
+        "empty reasoning_content falls back to reasoning",
+        "a non-text reasoning value is not sent",
+    ],
+)
+def test_which_reasoning_a_turn_sends_back(
+    content: Any, additional_kwargs: dict, expected: str | None
+) -> None:
+    turn = AIMessage(
+        content=content, additional_kwargs=additional_kwargs, tool_calls=[CALL]
+    )
+    llm, server = make_model()
+    sent = _sent_assistant(llm, server, turn)
+    assert sent.get("reasoning") == expected
+
+
+def test_a_think_block_after_leading_whitespace_is_taken_out_of_content() -> None:
+    llm, server = make_model()
+    turn = AIMessage(content="\n <think>plan it</think>\n\nCalling.", tool_calls=[CALL])
+    sent = _sent_assistant(llm, server, turn)
+    assert sent["content"] == "Calling."
+    assert sent["reasoning"] == "plan it"
+
+
+def test_the_unknown_policy_message_lists_the_policies() -> None:
+    llm, _ = make_model()
+    message = (
+        "reasoning_in_history must be one of ['auto', 'always', 'never'], "
+        "got 'sometimes'."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        llm.invoke("hi", reasoning_in_history="sometimes")
