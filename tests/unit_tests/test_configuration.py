@@ -1887,3 +1887,14 @@ def test_trim_messages_with_the_model_as_counter() -> None:
     assert 3 <= len(trimmed) < len(history) // 2
     assert trimmed[0] == history[0] and trimmed[-1] == history[-1]
     assert llm.get_num_tokens_from_messages(trimmed) <= full // 3
+
+
+def test_repr_masks_credential_headers_and_keeps_the_others() -> None:
+    llm = ChatSambaNova(
+        base_url=LOCAL,
+        default_headers={"X-Api-Key": "sk-hidden", "X-Trace": "t-1"},
+    )
+    shown = repr(llm)
+    assert "sk-hidden" not in shown
+    assert "'X-Api-Key': '**********'" in shown
+    assert "'X-Trace': 't-1'" in shown

@@ -1709,3 +1709,28 @@ def test_a_model_waits_for_the_reset_before_retrying_a_429():
     llm._retry_policy = RetryPolicy(sleep=waits.append)
     assert llm.invoke("hi").content == "Hi"
     assert waits == [3.5]
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_a_status_error_that_names_where_and_is_not_retried(
+    status: int,
+) -> None:
+    """The client never follows a redirect: the user's fix is base_url."""
+    error = error_from_http(
+        status, b"", httpx.Headers({"location": "https://x.io/v1", "x-request-id": "r"})
+    )
+    assert type(error) is errors.APIStatusError
+    assert error.message == (
+        f"The URL answered with a redirect ({status}) to 'https://x.io/v1' instead "
+        "of an API response: set base_url to the URL the API is served at."
+    )
+    assert (error.status_code, error.request_id) == (status, "r")
+    assert error.is_retryable is False
+
+
+def test_a_redirect_without_a_location_says_so_without_one() -> None:
+    error = error_from_http(307, b"", httpx.Headers())
+    assert error.message == (
+        "The URL answered with a redirect (307) instead of an API response: set "
+        "base_url to the URL the API is served at."
+    )

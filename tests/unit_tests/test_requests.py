@@ -905,3 +905,36 @@ def test_the_unknown_policy_message_lists_the_policies() -> None:
     )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         llm.invoke("hi", reasoning_in_history="sometimes")
+
+
+def test_tool_result_images_move_to_one_user_turn_after_the_tool_results() -> None:
+    """Each tool's images follow a line naming its call, in the order of the calls."""
+    png = "iVBORw0KGgo="
+    image = {"type": "image", "base64": png, "mime_type": "image/png"}
+    calls = [
+        {"name": "shot", "args": {}, "id": "c1", "type": "tool_call"},
+        {"name": "shot", "args": {}, "id": "c2", "type": "tool_call"},
+    ]
+    history = [
+        HumanMessage("look"),
+        AIMessage("", tool_calls=calls),
+        ToolMessage(
+            [{"type": "text", "text": "Screenshot A"}, image], tool_call_id="c1"
+        ),
+        ToolMessage([image], tool_call_id="c2"),
+    ]
+    where = "[The 1 image(s) this tool returned are in the next user message.]"
+    url = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{png}"}}
+    assert convert_messages(history, takes_images=True)[2:] == [
+        {"role": "tool", "content": f"Screenshot A\n{where}", "tool_call_id": "c1"},
+        {"role": "tool", "content": where, "tool_call_id": "c2"},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Image(s) returned by tool call c1:"},
+                url,
+                {"type": "text", "text": "Image(s) returned by tool call c2:"},
+                url,
+            ],
+        },
+    ]

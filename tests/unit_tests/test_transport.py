@@ -8,6 +8,7 @@ import asyncio
 import gc
 import logging
 import os
+import threading
 import weakref
 from typing import Any
 
@@ -1317,3 +1318,70 @@ def test_default_headers_that_cannot_be_sent_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         check_default_headers(headers)
+
+
+# -- closing async clients from sync code (``with`` around ``ainvoke``) ---------
+
+
+def _pools_with_a_client_on(loop: asyncio.AbstractEventLoop) -> tuple[Any, Any]:
+    from langchain_provider._http import ConnectionPools
+
+    pools = ConnectionPools()
+
+    async def open_client() -> Any:
+        return pools.async_client()
+
+    return pools, loop.run_until_complete(open_client())
+
+
+def test_close_closes_an_idle_loops_client_by_running_that_loop() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        pools, client = _pools_with_a_client_on(loop)
+        pools.close()
+        assert client.is_closed
+        assert loop not in pools._async
+    finally:
+        loop.close()
+
+
+async def test_close_inside_the_running_loop_schedules_the_close_on_it() -> None:
+    from langchain_provider._http import ConnectionPools
+
+    pools = ConnectionPools()
+    client = pools.async_client()
+    pools.close()  # a plain `with` block around `await llm.ainvoke(...)`
+    assert not client.is_closed  # a task was scheduled, not run inline
+    for _ in range(10):
+        await asyncio.sleep(0)
+        if client.is_closed:
+            break
+    assert client.is_closed
+    assert asyncio.get_running_loop() not in pools._async
+
+
+def test_close_sends_the_close_to_a_loop_running_in_another_thread() -> None:
+    loop = asyncio.new_event_loop()
+    pools, client = _pools_with_a_client_on(loop)
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        pools.close()
+        for _ in range(1000):
+            if client.is_closed:
+                break
+            asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result(30)
+        assert client.is_closed
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+        loop.close()
+
+
+def test_close_after_the_loop_closed_just_forgets_its_client() -> None:
+    loop = asyncio.new_event_loop()
+    pools, client = _pools_with_a_client_on(loop)
+    loop.close()  # the loop's own hook closed the client already
+    pools.close()
+    assert loop not in pools._async
+    assert client.is_closed
