@@ -216,3 +216,20 @@ def test_no_warning_on_a_normal_import() -> None:
     assert result.returncode == 0, result.stderr
     with warnings.catch_warnings():
         assert "RegistryShapeWarning" not in result.stderr
+
+
+def test_every_error_of_the_tree_is_importable_from_the_package_root() -> None:
+    """The tree docs/errors.md draws; the Stream<Kind> twins stay in ``errors``."""
+    import langchain_provider
+    from langchain_provider import errors
+
+    tree = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type)
+        and issubclass(value, errors.SambaNovaError)
+        and not (name.startswith("Stream") and name != "StreamEventError")
+    } | {"StreamInterruptedError"}
+    missing = sorted(name for name in tree if not hasattr(langchain_provider, name))
+    assert "QuotaExceededError" in tree
+    assert missing == []
