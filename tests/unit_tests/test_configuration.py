@@ -30,6 +30,7 @@ from langchain_core.messages import (
 )
 from langchain_core.outputs import LLMResult
 from langchain_core.tools import tool
+from pydantic import ValidationError
 
 from langchain_provider import (
     APIConnectionError,
@@ -130,6 +131,32 @@ def test_base_url_none_reads_the_environment_like_api_key_none(
 def test_an_empty_base_url_argument_is_refused() -> None:
     with pytest.raises(ValueError, match="base_url"):
         ChatSambaNova(base_url="", api_key=API_KEY)
+
+
+EXAMPLE_ROOT = "e.g. https://api.sambanova.ai/v1."
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        (8000, "base_url must be a string URL, got int."),
+        ("", f"base_url is empty: give the API root, {EXAMPLE_ROOT}"),
+        ("  ", f"base_url is empty: give the API root, {EXAMPLE_ROOT}"),
+        (
+            "ftp://files.example/v1",
+            "base_url 'ftp://files.example/v1' must be an http:// or https:// "
+            f"URL with a host, {EXAMPLE_ROOT}",
+        ),
+    ],
+    ids=["not-a-string", "empty", "blank", "another-scheme"],
+)
+def test_a_refused_base_url_says_what_is_wrong_and_what_to_give(
+    base_url: object, message: str
+) -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        ChatSambaNova(base_url=base_url, api_key=API_KEY)
+    (error,) = excinfo.value.errors()
+    assert str(error["ctx"]["error"]) == message
 
 
 # -- per-call None means "the model's setting" ----------------------------------
