@@ -1925,3 +1925,50 @@ def test_repr_masks_credential_headers_and_keeps_the_others() -> None:
     assert "sk-hidden" not in shown
     assert "'X-Api-Key': '**********'" in shown
     assert "'X-Trace': 't-1'" in shown
+
+
+# Credential headers by name (a fixed list) and by a word in the name.
+CREDENTIAL_HEADERS = {
+    "Cookie": "session=c-1",
+    "X-Auth-Token": "tok-1",
+    "X-API-Key": "sk-1",
+}
+
+
+def test_repr_masks_a_header_named_or_worded_as_a_credential() -> None:
+    llm = ChatSambaNova(
+        base_url=LOCAL, default_headers={**CREDENTIAL_HEADERS, "X-Trace": "t-1"}
+    )
+    shown = repr(llm)
+    for name, value in CREDENTIAL_HEADERS.items():
+        assert value not in shown
+        assert f"'{name}': '**********'" in shown
+    assert "'X-Trace': 't-1'" in shown
+
+
+def test_each_credential_header_is_serialized_as_a_secret_of_its_own() -> None:
+    headers = {**CREDENTIAL_HEADERS, "X-Trace": "t-1"}
+    serialized = dumpd(ChatSambaNova(base_url=LOCAL, default_headers=headers))
+    assert serialized["kwargs"]["default_headers"] == {
+        "Cookie": {"lc": 1, "type": "secret", "id": ["SAMBANOVA_HEADER_COOKIE"]},
+        "X-Auth-Token": {
+            "lc": 1,
+            "type": "secret",
+            "id": ["SAMBANOVA_HEADER_X_AUTH_TOKEN"],
+        },
+        "X-API-Key": {"lc": 1, "type": "secret", "id": ["SAMBANOVA_HEADER_X_API_KEY"]},
+        "X-Trace": "t-1",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # load() is marked beta
+        loaded = load(
+            serialized,
+            valid_namespaces=["langchain_provider"],
+            secrets_map={
+                "SAMBANOVA_HEADER_COOKIE": "session=c-1",
+                "SAMBANOVA_HEADER_X_AUTH_TOKEN": "tok-1",
+                "SAMBANOVA_HEADER_X_API_KEY": "sk-1",
+            },
+            allowed_objects=[ChatSambaNova],
+        )
+    assert loaded.default_headers == headers
