@@ -1,5 +1,5 @@
-"""Using the model from LangChain's agent stack: init_chat_model("sambanova:...")
-and the provider registry.
+"""Using the model from LangChain's agent stack: init_chat_model("sambanova:..."),
+the provider registry, and the content-block translator registry.
 """
 
 from __future__ import annotations
@@ -13,10 +13,16 @@ import httpx
 import langchain.chat_models.base as langchain_base
 import pytest
 from langchain.chat_models import init_chat_model
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages.block_translators import PROVIDER_TRANSLATORS
 
 from langchain_provider import ChatSambaNova
 from langchain_provider import _langchain as _registry
-from langchain_provider._langchain import RegistryShapeWarning, register_with_langchain
+from langchain_provider._langchain import (
+    RegistryShapeWarning,
+    register_sambanova_translator,
+    register_with_langchain,
+)
 
 from .conftest import API_KEY, completion, json_reply, make_model
 
@@ -216,3 +222,31 @@ def test_no_warning_on_a_normal_import() -> None:
     assert result.returncode == 0, result.stderr
     with warnings.catch_warnings():
         assert "RegistryShapeWarning" not in result.stderr
+
+
+# ============================================================================
+# ``content_blocks`` of a ``model_provider="sambanova"`` message: importing the
+# package registers its translator with langchain-core.
+# ============================================================================
+
+
+def test_the_registered_translator_reads_reasoning_from_whole_and_streamed_messages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(PROVIDER_TRANSLATORS, "sambanova")
+    metadata = {"model_provider": "sambanova"}
+    whole = AIMessage("<think>Add them.</think>4", response_metadata=metadata)
+    streamed = AIMessageChunk("<think>Add them.</think>4", response_metadata=metadata)
+    # Unregistered, langchain-core's generic reading keeps the tags as text.
+    assert whole.content_blocks == [
+        {"type": "text", "text": "<think>Add them.</think>4"}
+    ]
+
+    register_sambanova_translator()  # as ``import langchain_provider`` does
+
+    reasoned = [
+        {"type": "reasoning", "reasoning": "Add them."},
+        {"type": "text", "text": "4"},
+    ]
+    assert whole.content_blocks == reasoned
+    assert streamed.content_blocks == reasoned
