@@ -1816,6 +1816,52 @@ def test_every_part_of_a_request_counts() -> None:
     assert never.get_num_tokens_from_messages([*question, thinking, result]) == plain
 
 
+def _chart_conversation() -> list[BaseMessage]:
+    """A tool that returned text and an image."""
+    call = {"name": "chart", "args": {}, "id": "call_1"}
+    result = [
+        {"type": "text", "text": "Here it is."},
+        {"type": "image_url", "image_url": {"url": PNG}},
+    ]
+    return [
+        HumanMessage("Plot the sales."),
+        AIMessage("", tool_calls=[call]),
+        ToolMessage(result, tool_call_id="call_1"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("model", "media", "images_sent"),
+    [
+        ("Meta-Llama-3.3-70B-Instruct", "move", 0),  # text-only: a note instead
+        ("Llama-4-Maverick-17B-128E-Instruct", "move", 1),  # to a user turn
+        ("Llama-4-Maverick-17B-128E-Instruct", "drop", 0),
+        ("my-finetune", "move", 1),  # no profile: moved, the service decides
+    ],
+    ids=["text-only", "vision-move", "vision-drop", "unknown-model"],
+)
+def test_a_tools_image_counts_only_if_the_request_sends_it(
+    model: str, media: str, images_sent: int
+) -> None:
+    llm, server = make_model(
+        json_reply(completion()), model=model, tool_result_media=media
+    )
+    conversation = _chart_conversation()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the warning for what was left out
+        llm.invoke(conversation)
+    (body,) = server.bodies
+    parts = [
+        part
+        for message in body["messages"]
+        if isinstance(message["content"], list)
+        for part in message["content"]
+    ]
+    assert [part["type"] for part in parts].count("image_url") == images_sent
+    sent = estimate_prompt_tokens(body["messages"], None, template_cost(model))
+    assert llm.get_num_tokens_from_messages(conversation) == sent
+
+
 COST = TemplateCost(per_prompt=3, per_message=4)
 QUESTION = {"role": "user", "content": "hello world"}  # 2 tokens
 CALLS = [
