@@ -573,6 +573,43 @@ def test_bad_timeout_message(timeout: Any) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "phases",
+    [
+        {"connect": 1.0, "read": 9.0, "write": 2.0},
+        {"connect": 1.0, "read": 9.0, "write": 2.0, "pool": 3.0, "retry": 1.0},
+    ],
+    ids=["a-phase-missing", "an-unknown-phase"],
+)
+def test_a_timeout_mapping_needs_exactly_the_four_phases(
+    phases: dict[str, float],
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        validate_timeout(phases)
+    assert str(caught.value) == (
+        "A timeout mapping needs exactly the keys ['connect', 'read', 'write', "
+        f"'pool'], got {sorted(phases)}."
+    )
+
+
+def test_each_phase_of_a_timeout_mapping_is_checked_and_none_means_no_limit() -> None:
+    phases: dict[str, float | None] = {
+        "connect": 1.0,
+        "read": 9.0,
+        "write": None,
+        "pool": None,
+    }
+    assert validate_timeout(phases) == httpx.Timeout(
+        connect=1.0, read=9.0, write=None, pool=None
+    )
+    with pytest.raises(ValueError) as caught:
+        validate_timeout({**phases, "read": -1})
+    assert str(caught.value) == (
+        "timeout must be a finite number of seconds > 0, an httpx.Timeout or "
+        "None (the default), got -1."
+    )
+
+
 @pytest.mark.parametrize("max_retries", [None, 0, 1, 10])
 def test_retries_that_pass(max_retries: Any) -> None:
     validate_max_retries(max_retries)
