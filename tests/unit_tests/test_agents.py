@@ -24,7 +24,14 @@ from langchain_provider._langchain import (
     register_with_langchain,
 )
 
-from .conftest import API_KEY, completion, json_reply, make_model
+from .conftest import (
+    API_KEY,
+    completion,
+    json_reply,
+    make_model,
+    sse_reply,
+    text_chunks,
+)
 
 # ============================================================================
 # ``"sambanova:<model>"`` in langchain's ``init_chat_model`` (``_registry``).
@@ -102,6 +109,24 @@ def test_init_chat_model_configurable_fields_reach_the_request() -> None:
     assert second["model"] == "Meta-Llama-3.3-70B-Instruct"
     assert second["temperature"] == 0.5
     assert third["model"] == "DeepSeek-V3.1"
+
+
+async def test_an_async_stream_carries_the_rate_limit_window_once() -> None:
+    """Agents stream asynchronously; whatever paces them reads the window there."""
+    limits = {
+        "x-ratelimit-limit-requests": "60",
+        "x-ratelimit-remaining-requests": "59",
+        "x-ratelimit-reset-requests": "30",
+    }
+    window = {"requests": {"limit": 60, "remaining": 59, "reset_seconds": 30.0}}
+    model, _ = make_model(sse_reply(text_chunks("a", "b"), headers=limits))
+    chunks = [chunk async for chunk in model.astream("hi")]
+    seen = [chunk.response_metadata.get("rate_limit") for chunk in chunks]
+    assert seen == [window] + [None] * (len(chunks) - 1)
+    total = chunks[0]
+    for piece in chunks[1:]:
+        total += piece
+    assert total.response_metadata["rate_limit"] == window
 
 
 def test_default_registry_is_langchains(monkeypatch: pytest.MonkeyPatch) -> None:
