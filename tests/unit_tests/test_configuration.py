@@ -1351,6 +1351,34 @@ def test_streaming_true_with_n_above_one_is_refused() -> None:
         ChatSambaNova(api_key=API_KEY, streaming=True, n=2)
 
 
+NO_KEY = (
+    "No SambaNova API key: pass api_key=... or set SAMBANOVA_API_KEY (or point "
+    "base_url / SAMBANOVA_BASE_URL at another server, such as the bundled "
+    "emulator)."
+)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"api_key": API_KEY, "streaming": True, "n": 3},
+            "streaming=True cannot go with n=3: a LangChain stream is one message.",
+        ),
+        ({}, NO_KEY),
+        ({"api_key": ""}, NO_KEY),  # as SAMBANOVA_API_KEY= in a .env file
+    ],
+    ids=["streaming-with-n", "no-key", "empty-key"],
+)
+def test_settings_that_cannot_work_together_are_refused_with_the_way_out(
+    settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        ChatSambaNova(**settings)
+    (error,) = excinfo.value.errors()
+    assert str(error["ctx"]["error"]) == message
+
+
 def test_new_service_parameters_are_sent() -> None:
     model, server = make_model(
         seed=42,
