@@ -1069,6 +1069,18 @@ def test_ls_params_take_per_call_max_tokens_and_stop() -> None:
     assert model._get_ls_params()["ls_stop"] == ["END"]
     per_call = model._get_ls_params(max_tokens=7, stop=["HALT"])
     assert (per_call["ls_max_tokens"], per_call["ls_stop"]) == (7, ["HALT"])
+    assert model._get_ls_params(stop="HALT")["ls_stop"] == ["HALT"]
+
+
+def test_ls_max_tokens_reads_max_completion_tokens_too_per_call_first() -> None:
+    """max_completion_tokens is the API's newer name for the same limit."""
+    newer = ChatSambaNova(api_key=API_KEY, max_completion_tokens=50)
+    both = ChatSambaNova(api_key=API_KEY, max_tokens=100, max_completion_tokens=50)
+    assert newer._get_ls_params()["ls_max_tokens"] == 50
+    assert both._get_ls_params()["ls_max_tokens"] == 100
+    assert both._get_ls_params(max_completion_tokens=9)["ls_max_tokens"] == 9
+    per_call = both._get_ls_params(max_tokens=7, max_completion_tokens=9)
+    assert per_call["ls_max_tokens"] == 7
 
 
 def test_ls_params_omit_unset() -> None:
