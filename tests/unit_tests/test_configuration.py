@@ -1535,7 +1535,9 @@ def test_no_profile_makes_create_agent_send_tools_with_a_json_schema() -> None:
     assert not any(p.get("structured_output") for p in MODEL_PROFILES.values())
 
 
-@pytest.mark.parametrize(("media", "expected"), [("move", True), ("drop", False)])
+@pytest.mark.parametrize(
+    ("media", "expected"), [("move", True), ("drop", False), ("refuse", False)]
+)
 def test_image_tool_message_says_what_tool_result_media_does(
     media: str, expected: bool
 ) -> None:
@@ -1543,6 +1545,14 @@ def test_image_tool_message_says_what_tool_result_media_does(
     assert model.profile is not None
     assert model.profile["image_tool_message"] is expected
     assert MODEL_PROFILES["gemma-4-31B-it"]["image_tool_message"] is True
+
+
+@pytest.mark.parametrize("media", ["move", "drop", "refuse"])
+def test_a_model_without_profile_has_none_whatever_tool_result_media_says(
+    media: str,
+) -> None:
+    model = ChatSambaNova(api_key="k", model="my-finetune", tool_result_media=media)
+    assert model.profile is None
 
 
 # ============================================================================
