@@ -1917,6 +1917,15 @@ def _chart_conversation() -> list[BaseMessage]:
     ]
 
 
+def _images_sent(body: dict[str, Any]) -> int:
+    return sum(
+        part["type"] == "image_url"
+        for message in body["messages"]
+        if isinstance(message["content"], list)
+        for part in message["content"]
+    )
+
+
 @pytest.mark.parametrize(
     ("model", "media", "images_sent"),
     [
@@ -1934,19 +1943,39 @@ def test_a_tools_image_counts_only_if_the_request_sends_it(
         json_reply(completion()), model=model, tool_result_media=media
     )
     conversation = _chart_conversation()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the warning for what was left out
-        llm.invoke(conversation)
+    llm.invoke(conversation)
     (body,) = server.bodies
-    parts = [
-        part
-        for message in body["messages"]
-        if isinstance(message["content"], list)
-        for part in message["content"]
-    ]
-    assert [part["type"] for part in parts].count("image_url") == images_sent
+    assert _images_sent(body) == images_sent
     sent = estimate_prompt_tokens(body["messages"], None, template_cost(model))
     assert llm.get_num_tokens_from_messages(conversation) == sent
+
+
+def test_the_per_call_models_profile_decides_where_a_tools_image_goes() -> None:
+    llm, server = make_model(
+        json_reply(completion()), json_reply(completion()), model=MODEL
+    )
+    llm.invoke(_chart_conversation(), model="Llama-4-Maverick-17B-128E-Instruct")
+    llm.invoke(_chart_conversation())
+    assert [_images_sent(body) for body in server.bodies] == [1, 0]
+
+
+def test_what_a_tool_result_left_out_is_logged_once_per_model_naming_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    llm, _ = make_model(
+        json_reply(completion()),
+        json_reply(completion()),
+        model="Meta-Llama-3.3-70B-Instruct",
+    )
+    with caplog.at_level(logging.WARNING, logger="langchain_provider"):
+        llm.invoke(_chart_conversation())
+        llm.invoke(_chart_conversation())
+    assert [record.getMessage() for record in caplog.records] == [
+        "Meta-Llama-3.3-70B-Instruct: left out of the tool results sent (the "
+        "service takes images only in user messages, and no files): An image "
+        "(the model takes no images). Set tool_result_media='refuse' to raise "
+        "instead."
+    ]
 
 
 COST = TemplateCost(per_prompt=3, per_message=4)
