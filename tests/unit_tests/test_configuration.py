@@ -56,6 +56,7 @@ from langchain_provider._profiles import (
     models_url,
     profile_for,
 )
+from langchain_provider._retry import Pacer, pacer_for
 from langchain_provider._token_count import (
     DEFAULT_COST,
     IMAGE_TOKENS,
@@ -608,6 +609,27 @@ def test_each_phase_of_a_timeout_mapping_is_checked_and_none_means_no_limit() ->
         "timeout must be a finite number of seconds > 0, an httpx.Timeout or "
         "None (the default), got -1."
     )
+
+
+@pytest.mark.parametrize("pacing", [True, False])
+def test_rate_limit_pacing_decides_whether_answers_teach_the_shared_pacer(
+    pacing: bool,
+) -> None:
+    limits = {
+        "x-ratelimit-limit-requests": "60",
+        "x-ratelimit-remaining-requests": "59",
+        "x-ratelimit-reset-requests": "30",
+    }
+    llm, _ = make_model(
+        json_reply(completion(), headers=limits), rate_limit_pacing=pacing
+    )
+    llm.invoke("hi")
+    shared = pacer_for(llm.base_url, llm.api_key, llm.model)
+    if pacing:
+        assert shared.remaining == 59
+    else:  # it never heard of this model's answers
+        fresh = Pacer()
+        assert (shared.remaining, shared.reset_at) == (fresh.remaining, fresh.reset_at)
 
 
 @pytest.mark.parametrize("max_retries", [None, 0, 1, 10])
