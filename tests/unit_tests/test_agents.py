@@ -1,5 +1,5 @@
-"""Using the model from LangChain's agent stack: init_chat_model("sambanova:...")
-and the provider registry.
+"""Using the model from LangChain's agent stack: init_chat_model("sambanova:..."),
+the provider registry, and the content-block translator registry.
 """
 
 from __future__ import annotations
@@ -13,12 +13,25 @@ import httpx
 import langchain.chat_models.base as langchain_base
 import pytest
 from langchain.chat_models import init_chat_model
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages.block_translators import PROVIDER_TRANSLATORS
 
 from langchain_provider import ChatSambaNova
 from langchain_provider import _langchain as _registry
-from langchain_provider._langchain import RegistryShapeWarning, register_with_langchain
+from langchain_provider._langchain import (
+    RegistryShapeWarning,
+    register_sambanova_translator,
+    register_with_langchain,
+)
 
-from .conftest import API_KEY, completion, json_reply, make_model
+from .conftest import (
+    API_KEY,
+    completion,
+    json_reply,
+    make_model,
+    sse_reply,
+    text_chunks,
+)
 
 # ============================================================================
 # ``"sambanova:<model>"`` in langchain's ``init_chat_model`` (``_registry``).
@@ -96,6 +109,24 @@ def test_init_chat_model_configurable_fields_reach_the_request() -> None:
     assert second["model"] == "Meta-Llama-3.3-70B-Instruct"
     assert second["temperature"] == 0.5
     assert third["model"] == "DeepSeek-V3.1"
+
+
+async def test_an_async_stream_carries_the_rate_limit_window_once() -> None:
+    """Agents stream asynchronously; whatever paces them reads the window there."""
+    limits = {
+        "x-ratelimit-limit-requests": "60",
+        "x-ratelimit-remaining-requests": "59",
+        "x-ratelimit-reset-requests": "30",
+    }
+    window = {"requests": {"limit": 60, "remaining": 59, "reset_seconds": 30.0}}
+    model, _ = make_model(sse_reply(text_chunks("a", "b"), headers=limits))
+    chunks = [chunk async for chunk in model.astream("hi")]
+    seen = [chunk.response_metadata.get("rate_limit") for chunk in chunks]
+    assert seen == [window] + [None] * (len(chunks) - 1)
+    total = chunks[0]
+    for piece in chunks[1:]:
+        total += piece
+    assert total.response_metadata["rate_limit"] == window
 
 
 def test_default_registry_is_langchains(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -233,3 +264,31 @@ def test_every_error_of_the_tree_is_importable_from_the_package_root() -> None:
     missing = sorted(name for name in tree if not hasattr(langchain_provider, name))
     assert "QuotaExceededError" in tree
     assert missing == []
+
+
+# ============================================================================
+# ``content_blocks`` of a ``model_provider="sambanova"`` message: importing the
+# package registers its translator with langchain-core.
+# ============================================================================
+
+
+def test_the_registered_translator_reads_reasoning_from_whole_and_streamed_messages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(PROVIDER_TRANSLATORS, "sambanova")
+    metadata = {"model_provider": "sambanova"}
+    whole = AIMessage("<think>Add them.</think>4", response_metadata=metadata)
+    streamed = AIMessageChunk("<think>Add them.</think>4", response_metadata=metadata)
+    # Unregistered, langchain-core's generic reading keeps the tags as text.
+    assert whole.content_blocks == [
+        {"type": "text", "text": "<think>Add them.</think>4"}
+    ]
+
+    register_sambanova_translator()  # as ``import langchain_provider`` does
+
+    reasoned = [
+        {"type": "reasoning", "reasoning": "Add them."},
+        {"type": "text", "text": "4"},
+    ]
+    assert whole.content_blocks == reasoned
+    assert streamed.content_blocks == reasoned

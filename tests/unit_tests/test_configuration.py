@@ -30,6 +30,7 @@ from langchain_core.messages import (
 )
 from langchain_core.outputs import LLMResult
 from langchain_core.tools import tool
+from pydantic import ValidationError
 
 from langchain_provider import (
     APIConnectionError,
@@ -55,6 +56,7 @@ from langchain_provider._profiles import (
     models_url,
     profile_for,
 )
+from langchain_provider._retry import Pacer, pacer_for
 from langchain_provider._token_count import (
     DEFAULT_COST,
     IMAGE_TOKENS,
@@ -130,6 +132,32 @@ def test_base_url_none_reads_the_environment_like_api_key_none(
 def test_an_empty_base_url_argument_is_refused() -> None:
     with pytest.raises(ValueError, match="base_url"):
         ChatSambaNova(base_url="", api_key=API_KEY)
+
+
+EXAMPLE_ROOT = "e.g. https://api.sambanova.ai/v1."
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        (8000, "base_url must be a string URL, got int."),
+        ("", f"base_url is empty: give the API root, {EXAMPLE_ROOT}"),
+        ("  ", f"base_url is empty: give the API root, {EXAMPLE_ROOT}"),
+        (
+            "ftp://files.example/v1",
+            "base_url 'ftp://files.example/v1' must be an http:// or https:// "
+            f"URL with a host, {EXAMPLE_ROOT}",
+        ),
+    ],
+    ids=["not-a-string", "empty", "blank", "another-scheme"],
+)
+def test_a_refused_base_url_says_what_is_wrong_and_what_to_give(
+    base_url: object, message: str
+) -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        ChatSambaNova(base_url=base_url, api_key=API_KEY)
+    (error,) = excinfo.value.errors()
+    assert str(error["ctx"]["error"]) == message
 
 
 # -- per-call None means "the model's setting" ----------------------------------
@@ -544,6 +572,64 @@ def test_bad_timeout_message(timeout: Any) -> None:
         "timeout must be a finite number of seconds > 0, an httpx.Timeout or "
         f"None (the default), got {timeout!r}."
     )
+
+
+@pytest.mark.parametrize(
+    "phases",
+    [
+        {"connect": 1.0, "read": 9.0, "write": 2.0},
+        {"connect": 1.0, "read": 9.0, "write": 2.0, "pool": 3.0, "retry": 1.0},
+    ],
+    ids=["a-phase-missing", "an-unknown-phase"],
+)
+def test_a_timeout_mapping_needs_exactly_the_four_phases(
+    phases: dict[str, float],
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        validate_timeout(phases)
+    assert str(caught.value) == (
+        "A timeout mapping needs exactly the keys ['connect', 'read', 'write', "
+        f"'pool'], got {sorted(phases)}."
+    )
+
+
+def test_each_phase_of_a_timeout_mapping_is_checked_and_none_means_no_limit() -> None:
+    phases: dict[str, float | None] = {
+        "connect": 1.0,
+        "read": 9.0,
+        "write": None,
+        "pool": None,
+    }
+    assert validate_timeout(phases) == httpx.Timeout(
+        connect=1.0, read=9.0, write=None, pool=None
+    )
+    with pytest.raises(ValueError) as caught:
+        validate_timeout({**phases, "read": -1})
+    assert str(caught.value) == (
+        "timeout must be a finite number of seconds > 0, an httpx.Timeout or "
+        "None (the default), got -1."
+    )
+
+
+@pytest.mark.parametrize("pacing", [True, False])
+def test_rate_limit_pacing_decides_whether_answers_teach_the_shared_pacer(
+    pacing: bool,
+) -> None:
+    limits = {
+        "x-ratelimit-limit-requests": "60",
+        "x-ratelimit-remaining-requests": "59",
+        "x-ratelimit-reset-requests": "30",
+    }
+    llm, _ = make_model(
+        json_reply(completion(), headers=limits), rate_limit_pacing=pacing
+    )
+    llm.invoke("hi")
+    shared = pacer_for(llm.base_url, llm.api_key, llm.model)
+    if pacing:
+        assert shared.remaining == 59
+    else:  # it never heard of this model's answers
+        fresh = Pacer()
+        assert (shared.remaining, shared.reset_at) == (fresh.remaining, fresh.reset_at)
 
 
 @pytest.mark.parametrize("max_retries", [None, 0, 1, 10])
@@ -1005,6 +1091,18 @@ def test_ls_params_take_per_call_max_tokens_and_stop() -> None:
     assert model._get_ls_params()["ls_stop"] == ["END"]
     per_call = model._get_ls_params(max_tokens=7, stop=["HALT"])
     assert (per_call["ls_max_tokens"], per_call["ls_stop"]) == (7, ["HALT"])
+    assert model._get_ls_params(stop="HALT")["ls_stop"] == ["HALT"]
+
+
+def test_ls_max_tokens_reads_max_completion_tokens_too_per_call_first() -> None:
+    """max_completion_tokens is the API's newer name for the same limit."""
+    newer = ChatSambaNova(api_key=API_KEY, max_completion_tokens=50)
+    both = ChatSambaNova(api_key=API_KEY, max_tokens=100, max_completion_tokens=50)
+    assert newer._get_ls_params()["ls_max_tokens"] == 50
+    assert both._get_ls_params()["ls_max_tokens"] == 100
+    assert both._get_ls_params(max_completion_tokens=9)["ls_max_tokens"] == 9
+    per_call = both._get_ls_params(max_tokens=7, max_completion_tokens=9)
+    assert per_call["ls_max_tokens"] == 7
 
 
 def test_ls_params_omit_unset() -> None:
@@ -1287,6 +1385,34 @@ def test_streaming_true_with_n_above_one_is_refused() -> None:
         ChatSambaNova(api_key=API_KEY, streaming=True, n=2)
 
 
+NO_KEY = (
+    "No SambaNova API key: pass api_key=... or set SAMBANOVA_API_KEY (or point "
+    "base_url / SAMBANOVA_BASE_URL at another server, such as the bundled "
+    "emulator)."
+)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"api_key": API_KEY, "streaming": True, "n": 3},
+            "streaming=True cannot go with n=3: a LangChain stream is one message.",
+        ),
+        ({}, NO_KEY),
+        ({"api_key": ""}, NO_KEY),  # as SAMBANOVA_API_KEY= in a .env file
+    ],
+    ids=["streaming-with-n", "no-key", "empty-key"],
+)
+def test_settings_that_cannot_work_together_are_refused_with_the_way_out(
+    settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        ChatSambaNova(**settings)
+    (error,) = excinfo.value.errors()
+    assert str(error["ctx"]["error"]) == message
+
+
 def test_new_service_parameters_are_sent() -> None:
     model, server = make_model(
         seed=42,
@@ -1431,7 +1557,9 @@ def test_no_profile_makes_create_agent_send_tools_with_a_json_schema() -> None:
     assert not any(p.get("structured_output") for p in MODEL_PROFILES.values())
 
 
-@pytest.mark.parametrize(("media", "expected"), [("move", True), ("drop", False)])
+@pytest.mark.parametrize(
+    ("media", "expected"), [("move", True), ("drop", False), ("refuse", False)]
+)
 def test_image_tool_message_says_what_tool_result_media_does(
     media: str, expected: bool
 ) -> None:
@@ -1439,6 +1567,14 @@ def test_image_tool_message_says_what_tool_result_media_does(
     assert model.profile is not None
     assert model.profile["image_tool_message"] is expected
     assert MODEL_PROFILES["gemma-4-31B-it"]["image_tool_message"] is True
+
+
+@pytest.mark.parametrize("media", ["move", "drop", "refuse"])
+def test_a_model_without_profile_has_none_whatever_tool_result_media_says(
+    media: str,
+) -> None:
+    model = ChatSambaNova(api_key="k", model="my-finetune", tool_result_media=media)
+    assert model.profile is None
 
 
 # ============================================================================
@@ -1789,6 +1925,81 @@ def test_every_part_of_a_request_counts() -> None:
     assert never.get_num_tokens_from_messages([*question, thinking, result]) == plain
 
 
+def _chart_conversation() -> list[BaseMessage]:
+    """A tool that returned text and an image."""
+    call = {"name": "chart", "args": {}, "id": "call_1"}
+    result = [
+        {"type": "text", "text": "Here it is."},
+        {"type": "image_url", "image_url": {"url": PNG}},
+    ]
+    return [
+        HumanMessage("Plot the sales."),
+        AIMessage("", tool_calls=[call]),
+        ToolMessage(result, tool_call_id="call_1"),
+    ]
+
+
+def _images_sent(body: dict[str, Any]) -> int:
+    return sum(
+        part["type"] == "image_url"
+        for message in body["messages"]
+        if isinstance(message["content"], list)
+        for part in message["content"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "media", "images_sent"),
+    [
+        ("Meta-Llama-3.3-70B-Instruct", "move", 0),  # text-only: a note instead
+        ("Llama-4-Maverick-17B-128E-Instruct", "move", 1),  # to a user turn
+        ("Llama-4-Maverick-17B-128E-Instruct", "drop", 0),
+        ("my-finetune", "move", 1),  # no profile: moved, the service decides
+    ],
+    ids=["text-only", "vision-move", "vision-drop", "unknown-model"],
+)
+def test_a_tools_image_counts_only_if_the_request_sends_it(
+    model: str, media: str, images_sent: int
+) -> None:
+    llm, server = make_model(
+        json_reply(completion()), model=model, tool_result_media=media
+    )
+    conversation = _chart_conversation()
+    llm.invoke(conversation)
+    (body,) = server.bodies
+    assert _images_sent(body) == images_sent
+    sent = estimate_prompt_tokens(body["messages"], None, template_cost(model))
+    assert llm.get_num_tokens_from_messages(conversation) == sent
+
+
+def test_the_per_call_models_profile_decides_where_a_tools_image_goes() -> None:
+    llm, server = make_model(
+        json_reply(completion()), json_reply(completion()), model=MODEL
+    )
+    llm.invoke(_chart_conversation(), model="Llama-4-Maverick-17B-128E-Instruct")
+    llm.invoke(_chart_conversation())
+    assert [_images_sent(body) for body in server.bodies] == [1, 0]
+
+
+def test_what_a_tool_result_left_out_is_logged_once_per_model_naming_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    llm, _ = make_model(
+        json_reply(completion()),
+        json_reply(completion()),
+        model="Meta-Llama-3.3-70B-Instruct",
+    )
+    with caplog.at_level(logging.WARNING, logger="langchain_provider"):
+        llm.invoke(_chart_conversation())
+        llm.invoke(_chart_conversation())
+    assert [record.getMessage() for record in caplog.records] == [
+        "Meta-Llama-3.3-70B-Instruct: left out of the tool results sent (the "
+        "service takes images only in user messages, and no files): An image "
+        "(the model takes no images). Set tool_result_media='refuse' to raise "
+        "instead."
+    ]
+
+
 COST = TemplateCost(per_prompt=3, per_message=4)
 QUESTION = {"role": "user", "content": "hello world"}  # 2 tokens
 CALLS = [
@@ -1898,3 +2109,50 @@ def test_repr_masks_credential_headers_and_keeps_the_others() -> None:
     assert "sk-hidden" not in shown
     assert "'X-Api-Key': '**********'" in shown
     assert "'X-Trace': 't-1'" in shown
+
+
+# Credential headers by name (a fixed list) and by a word in the name.
+CREDENTIAL_HEADERS = {
+    "Cookie": "session=c-1",
+    "X-Auth-Token": "tok-1",
+    "X-API-Key": "sk-1",
+}
+
+
+def test_repr_masks_a_header_named_or_worded_as_a_credential() -> None:
+    llm = ChatSambaNova(
+        base_url=LOCAL, default_headers={**CREDENTIAL_HEADERS, "X-Trace": "t-1"}
+    )
+    shown = repr(llm)
+    for name, value in CREDENTIAL_HEADERS.items():
+        assert value not in shown
+        assert f"'{name}': '**********'" in shown
+    assert "'X-Trace': 't-1'" in shown
+
+
+def test_each_credential_header_is_serialized_as_a_secret_of_its_own() -> None:
+    headers = {**CREDENTIAL_HEADERS, "X-Trace": "t-1"}
+    serialized = dumpd(ChatSambaNova(base_url=LOCAL, default_headers=headers))
+    assert serialized["kwargs"]["default_headers"] == {
+        "Cookie": {"lc": 1, "type": "secret", "id": ["SAMBANOVA_HEADER_COOKIE"]},
+        "X-Auth-Token": {
+            "lc": 1,
+            "type": "secret",
+            "id": ["SAMBANOVA_HEADER_X_AUTH_TOKEN"],
+        },
+        "X-API-Key": {"lc": 1, "type": "secret", "id": ["SAMBANOVA_HEADER_X_API_KEY"]},
+        "X-Trace": "t-1",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # load() is marked beta
+        loaded = load(
+            serialized,
+            valid_namespaces=["langchain_provider"],
+            secrets_map={
+                "SAMBANOVA_HEADER_COOKIE": "session=c-1",
+                "SAMBANOVA_HEADER_X_AUTH_TOKEN": "tok-1",
+                "SAMBANOVA_HEADER_X_API_KEY": "sk-1",
+            },
+            allowed_objects=[ChatSambaNova],
+        )
+    assert loaded.default_headers == headers
