@@ -446,6 +446,158 @@ def test_a_media_block_of_another_provider_in_a_tool_result_is_left_out(kind):
         convert_messages(history, tool_result_media="refuse")
 
 
+VISION_MODEL = "gemma-4-31B-it"  # its profile: takes images
+TEXT_MODEL = "Meta-Llama-3.3-70B-Instruct"  # its profile: takes no images
+PNG_BLOCK = {"type": "image", "base64": PNG_B64, "mime_type": "image/png"}
+LEFT_OUT = "[{} was left out of this tool result.]"
+NOT_SENT = "(the API takes no files, audio or video)"
+
+
+def _sent_after_the_tool_call(content: list, **settings: Any) -> list[dict]:
+    """What one call sends after the assistant's tool call: the tool result on."""
+    model, server = make_model(**settings)
+    call = {"name": "shot", "args": {}, "id": "c1", "type": "tool_call"}
+    model.invoke(
+        [
+            HumanMessage("look"),
+            AIMessage("", tool_calls=[call]),
+            ToolMessage(content, tool_call_id="c1"),
+        ]
+    )
+    return server.body["messages"][2:]
+
+
+@pytest.mark.parametrize(
+    ("model", "media", "block", "note"),
+    [
+        pytest.param(
+            TEXT_MODEL,
+            "move",
+            PNG_BLOCK,
+            "An image (the model takes no images)",
+            id="model takes no images",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "drop",
+            PNG_BLOCK,
+            "An image (the API takes images only in user messages)",
+            id="drop on a model that takes images",
+        ),
+        pytest.param(
+            "my-finetune",
+            "drop",
+            PNG_BLOCK,
+            "An image (the API takes images only in user messages)",
+            id="drop on a model without a profile",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "image", "url": "https://example.com/cat.png"},
+            "An image in a form the API cannot take (it takes base64 data only)",
+            id="image by URL",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf"},
+            f"A file (application/pdf) {NOT_SENT}",
+            id="file with its type",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "file", "file_id": "file-1"},
+            f"A file {NOT_SENT}",
+            id="file without a type",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "audio", "base64": "UklGRg==", "mime_type": "audio/wav"},
+            f"An audio clip (audio/wav) {NOT_SENT}",
+            id="audio",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "video", "base64": "AAAAGGZ0eXA=", "mime_type": "video/mp4"},
+            f"A video (video/mp4) {NOT_SENT}",
+            id="video",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "text-plain", "text": "a,b", "mime_type": "text/csv"},
+            f"A text-plain block (text/csv) {NOT_SENT}",
+            id="another data block kind",
+        ),
+    ],
+)
+def test_media_a_tool_result_cannot_send_is_named_in_a_note(
+    model: str, media: str, block: dict, note: str
+) -> None:
+    sent = _sent_after_the_tool_call(
+        [{"type": "text", "text": "done"}, block],
+        model=model,
+        tool_result_media=media,
+    )
+    assert sent == [
+        {
+            "role": "tool",
+            "content": f"done\n{LEFT_OUT.format(note)}",
+            "tool_call_id": "c1",
+        }
+    ]
+
+
+def test_text_after_a_moved_image_stays_in_the_tool_result() -> None:
+    sent = _sent_after_the_tool_call(
+        [PNG_BLOCK, {"type": "text", "text": "caption"}], model=VISION_MODEL
+    )
+    where = "[The 1 image(s) this tool returned are in the next user message.]"
+    assert sent[0] == {
+        "role": "tool",
+        "content": f"caption\n{where}",
+        "tool_call_id": "c1",
+    }
+    assert sent[1]["content"][1:] == [IMAGE_PART]
+
+
+@pytest.mark.parametrize(
+    ("block", "kind"),
+    [
+        (PNG_BLOCK, "image"),
+        ({"type": "image_url", "image_url": {"url": PNG_DATA_URL}}, "image"),
+        (
+            {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf"},
+            "file",
+        ),
+    ],
+    ids=["image", "OpenAI-style image", "file"],
+)
+def test_refuse_names_the_media_and_the_settings_that_send_the_text(
+    block: dict, kind: str
+) -> None:
+    model, server = make_model(model=VISION_MODEL, tool_result_media="refuse")
+    call = {"name": "shot", "args": {}, "id": "c1", "type": "tool_call"}
+    history = [
+        HumanMessage("look"),
+        AIMessage("", tool_calls=[call]),
+        ToolMessage([block], tool_call_id="c1"),
+    ]
+    message = (
+        f"A tool returned {kind} content, which the SambaNova API takes only in "
+        "user messages (images) or not at all (files, audio, video), and "
+        "tool_result_media='refuse' is set. Use 'move' (the default) or 'drop' "
+        "to send the tool's text."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        model.invoke(history)
+    assert server.calls == 0
+
+
 def test_a_text_block_holding_none_is_empty_text():
     message = AIMessage(content=[{"type": "text", "text": None}, "after"])
     assert convert_message_to_dict(message)["content"] == "after"
