@@ -8,6 +8,7 @@ import functools
 import json
 import operator
 import re
+import warnings
 from typing import Annotated, Any
 
 import pytest
@@ -1037,6 +1038,20 @@ def test_json_schema_refusals_say_what_is_wrong(schema: Any, message: str) -> No
     model, _ = make_model()
     with pytest.raises(ValueError, match=message):
         model.with_structured_output(schema, method="json_schema")
+
+
+def test_a_function_calling_output_schema_is_refused_by_name_without_a_warning() -> (
+    None
+):
+    # An output schema is the caller's own: refused outright, where a sloppy
+    # tool schema is only warned about.
+    model, _ = make_model()
+    schema = {"title": "T", "type": "object", "properties": {"x": {"type": "strng"}}}
+    message = "tool 'T' parameters.properties.x: unknown JSON schema type 'strng'."
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            model.with_structured_output(schema, method="function_calling")
 
 
 @pytest.mark.parametrize("method", ["json_schema", "function_calling"])
