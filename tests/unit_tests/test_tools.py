@@ -711,6 +711,39 @@ def test_whole_tool_calls_of_odd_shapes_raise(raw_calls: Any, said: str) -> None
     assert said in str(info.value)
 
 
+# The live service's own ids: "call_" and 24 lowercase hex digits
+# (cassettes/test_structured_output.yaml).
+SERVICE_CALL_ID = re.compile(r"^call_[0-9a-f]{24}$")
+
+
+def test_calls_sent_without_an_id_get_distinct_ids_in_the_services_form() -> None:
+    calls = [
+        {"type": "function", "function": {"name": name, "arguments": "{}"}}
+        for name in ("a", "b")
+    ]
+    reply = completion("", tool_calls=calls, finish_reason="tool_calls")
+    model, _ = make_model(json_reply(reply))
+    ids = [call["id"] for call in model.invoke("go").tool_calls]
+    assert all(SERVICE_CALL_ID.match(str(call_id)) for call_id in ids), ids
+    assert len(set(ids)) == 2
+
+
+def test_streamed_calls_sent_without_an_id_get_ids_in_the_services_form() -> None:
+    events = [
+        chunk(
+            {"tool_calls": [{"index": 0, "function": {"name": "a", "arguments": "{}"}}]}
+        ),
+        chunk(
+            {"tool_calls": [{"index": 1, "function": {"name": "b", "arguments": "{}"}}]}
+        ),
+    ]
+    events.append(chunk({}, finish_reason="tool_calls"))
+    model, _ = make_model(sse_reply(events))
+    ids = [call["id"] for call in _aggregate(list(model.stream("go"))).tool_calls]
+    assert all(SERVICE_CALL_ID.match(str(call_id)) for call_id in ids), ids
+    assert len(set(ids)) == 2
+
+
 def test_a_reused_index_after_interleaving_gets_a_fresh_index() -> None:
     # Calls 0 and 1 are open; a fragment of call 0 comes back, then index 0
     # arrives with a new id: it must not land on call 1's index.
