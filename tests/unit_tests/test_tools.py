@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import operator
 import re
@@ -276,9 +277,14 @@ def test_tool_without_a_name_raises(bad_tool: Any) -> None:
             "{'description': 'no name'}} has none. The API supports function "
             "tools only.",
         ),
+        (
+            {"type": "function", "function": "get_weather"},
+            "Every tool needs a name; {'type': 'function', 'function': "
+            "'get_weather'} has none. The API supports function tools only.",
+        ),
         (42, "Cannot use 42 as a tool: "),
     ],
-    ids=["no name", "not a tool"],
+    ids=["no name", "function not an object", "not a tool"],
 )
 def test_a_refused_tool_is_named_in_the_message(bad_tool: Any, message: str) -> None:
     with pytest.raises(ValueError, match="^" + re.escape(message)):
@@ -308,6 +314,48 @@ def test_a_tool_with_a_sloppy_schema_is_warned_about_and_kept() -> None:
         bound = model.bind_tools([bad])
     sent = bound.kwargs["tools"][0]["function"]["parameters"]  # type: ignore[attr-defined]
     assert sent["properties"]["x"] == {"type": "strng"}
+
+
+def test_every_problem_of_a_sloppy_tool_schema_is_warned_about_once() -> None:
+    # One problem must not hide the next: a non-schema member, a keyword of the
+    # wrong shape, each is reported and the rest of the schema still checked.
+    sloppy = {
+        "title": "sloppy",
+        "description": "d",
+        "type": "object",
+        "properties": {"a": {"type": "strng"}, "b": 3},
+        "patternProperties": ["x"],
+        "$defs": {"d": {"type": "int"}},
+        "anyOf": {"type": "string"},
+        "allOf": [{"type": "float"}],
+    }
+    model, _ = make_model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.bind_tools([sloppy])
+    where = "tool 'sloppy' parameters"
+    problems = [
+        f"{where}: 'patternProperties' must be an object.",
+        f"{where}: 'anyOf' must be a list of schemas.",
+        f"{where}.allOf[0]: unknown JSON schema type 'float'.",
+        f"{where}.$defs.d: unknown JSON schema type 'int'.",
+        f"{where}.properties.b must be a JSON schema (object or boolean).",
+        f"{where}.properties.a: unknown JSON schema type 'strng'.",
+    ]
+    assert sorted(str(w.message) for w in caught) == sorted(
+        f"{problem} Sent as given; the service may reject it." for problem in problems
+    )
+    assert {w.category for w in caught} == {UserWarning}
+
+
+def test_a_sloppy_tool_schema_warning_points_at_the_bind_tools_call() -> None:
+    sloppy = {"title": "t", "type": "object", "properties": {"x": {"type": "int"}}}
+    model, _ = make_model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+        model.bind_tools([sloppy])
+    assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
 
 
 def test_a_tool_schema_that_can_never_be_sent_is_refused() -> None:
@@ -742,6 +790,24 @@ def test_streamed_calls_sent_without_an_id_get_ids_in_the_services_form() -> Non
     ids = [call["id"] for call in _aggregate(list(model.stream("go"))).tool_calls]
     assert all(SERVICE_CALL_ID.match(str(call_id)) for call_id in ids), ids
     assert len(set(ids)) == 2
+
+
+def test_a_made_up_id_goes_on_the_first_chunk_and_stays_over_a_late_server_id():
+    # A server id arriving on a later fragment would be glued onto (or
+    # replace) the id already given to the call, and the result would no
+    # longer pair with the call the agent saw start.
+    events = [
+        chunk({"tool_calls": [{"index": 0, "function": {"name": "a"}}]}),
+        chunk({"tool_calls": [{"index": 0, "id": "call_late", "function": {}}]}),
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}),
+        chunk({}, finish_reason="tool_calls"),
+    ]
+    model, _ = make_model(sse_reply(events))
+    chunks = list(model.stream("go"))
+    ids = [c["id"] for ch in chunks for c in ch.tool_call_chunks]
+    assert SERVICE_CALL_ID.match(str(ids[0])), ids
+    assert ids[1:] == [None, None]
+    assert [c["id"] for c in _aggregate(chunks).tool_calls] == [ids[0]]
 
 
 def test_a_reused_index_after_interleaving_gets_a_fresh_index() -> None:
