@@ -5,6 +5,7 @@ back, media in tool results, and the request body with its checks.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import date
 from typing import Any
@@ -550,6 +551,40 @@ def test_media_a_tool_result_cannot_send_is_named_in_a_note(
             "tool_call_id": "c1",
         }
     ]
+
+
+def test_media_left_out_is_logged_once_per_model_naming_the_model_and_the_media(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model, _ = make_model(*[json_reply(completion())] * 3, model=TEXT_MODEL)
+    pdf = {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf"}
+    wav = {"type": "audio", "base64": "UklGRg==", "mime_type": "audio/wav"}
+    call = {"name": "shot", "args": {}, "id": "c1", "type": "tool_call"}
+
+    def call_with(blocks: list) -> list[str]:
+        caplog.clear()
+        history = [
+            HumanMessage("look"),
+            AIMessage("", tool_calls=[call]),
+            ToolMessage(blocks, tool_call_id="c1"),
+        ]
+        with caplog.at_level(logging.WARNING):
+            model.invoke(history)
+        return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+    def warning(left_out: str) -> str:
+        return (
+            f"{TEXT_MODEL}: left out of the tool results sent (the service takes "
+            f"images only in user messages, and no files): {left_out}. Set "
+            "tool_result_media='refuse' to raise instead."
+        )
+
+    image_note = "An image (the model takes no images)"
+    pdf_note = f"A file (application/pdf) {NOT_SENT}"
+    assert call_with([PNG_BLOCK, pdf]) == [warning(f"{pdf_note}; {image_note}")]
+    assert call_with([pdf, PNG_BLOCK]) == []  # already said
+    wav_note = f"An audio clip (audio/wav) {NOT_SENT}"
+    assert call_with([pdf, wav]) == [warning(wav_note)]
 
 
 def test_text_after_a_moved_image_stays_in_the_tool_result() -> None:
