@@ -398,6 +398,33 @@ def test_per_call_tools_are_converted_and_checked() -> None:
     assert server.calls == 1
 
 
+@pytest.mark.parametrize("tool_choice", [None, "auto", "none"])
+def test_no_tools_are_sent_as_none_with_nothing_to_choose_from(
+    tool_choice: str | None,
+) -> None:
+    # create_agent binds [] when it has no tools; the API documents no empty list.
+    model, server = make_model(*[json_reply(completion())] * 2)
+    model.bind_tools([], tool_choice=tool_choice).invoke("hi")
+    model.invoke("hi", tools=[], tool_choice=tool_choice)
+    for body in server.bodies:
+        assert "tools" not in body
+        assert "tool_choice" not in body
+
+
+def test_a_sloppy_tool_schema_is_warned_about_at_bind_time_only() -> None:
+    sloppy = {"title": "t", "type": "object", "properties": {"x": {"type": "int"}}}
+    model, server = make_model()
+    with pytest.warns(UserWarning, match="unknown JSON schema type 'int'"):
+        bound = model.bind_tools([sloppy])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bound.invoke("hi")
+    assert server.body["tools"][0]["function"]["parameters"] == {
+        "type": "object",
+        "properties": {"x": {"type": "int"}},
+    }
+
+
 @pytest.mark.parametrize("strict", [True, False])
 def test_strict_reaches_openai_format_dict_tools(strict):
     tool = {
