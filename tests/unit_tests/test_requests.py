@@ -1125,3 +1125,36 @@ def test_tool_result_images_move_to_one_user_turn_after_the_tool_results() -> No
             ],
         },
     ]
+
+
+def test_each_run_of_tool_results_gets_its_own_image_turn() -> None:
+    """Images go right after their own run of tool results, not after the last."""
+    model, server = make_model(model=VISION_MODEL)
+    where = "[The 1 image(s) this tool returned are in the next user message.]"
+
+    def round_trip(call_id: str) -> list[BaseMessage]:
+        call = {"name": "shot", "args": {}, "id": call_id, "type": "tool_call"}
+        return [
+            AIMessage("", tool_calls=[call]),
+            ToolMessage([PNG_BLOCK], tool_call_id=call_id),
+        ]
+
+    model.invoke([HumanMessage("look"), *round_trip("c1"), *round_trip("c2")])
+
+    def image_turn(call_id: str) -> dict:
+        line = f"Image(s) returned by tool call {call_id}:"
+        return {"role": "user", "content": [{"type": "text", "text": line}, IMAGE_PART]}
+
+    assert [(m["role"], m.get("tool_call_id")) for m in server.body["messages"]] == [
+        ("user", None),
+        ("assistant", None),
+        ("tool", "c1"),
+        ("user", None),
+        ("assistant", None),
+        ("tool", "c2"),
+        ("user", None),
+    ]
+    sent = server.body["messages"]
+    assert sent[2]["content"] == sent[5]["content"] == where
+    assert sent[3] == image_turn("c1")
+    assert sent[6] == image_turn("c2")
