@@ -5,6 +5,7 @@ back, media in tool results, and the request body with its checks.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import date
 from typing import Any
@@ -444,6 +445,192 @@ def test_a_media_block_of_another_provider_in_a_tool_result_is_left_out(kind):
     assert "iVBORw0KGgo=" not in json.dumps(sent)
     with pytest.raises(ValueError, match="tool_result_media='refuse'"):
         convert_messages(history, tool_result_media="refuse")
+
+
+VISION_MODEL = "gemma-4-31B-it"  # its profile: takes images
+TEXT_MODEL = "Meta-Llama-3.3-70B-Instruct"  # its profile: takes no images
+PNG_BLOCK = {"type": "image", "base64": PNG_B64, "mime_type": "image/png"}
+LEFT_OUT = "[{} was left out of this tool result.]"
+NOT_SENT = "(the API takes no files, audio or video)"
+
+
+def _sent_after_the_tool_call(content: list, **settings: Any) -> list[dict]:
+    """What one call sends after the assistant's tool call: the tool result on."""
+    model, server = make_model(**settings)
+    call = {"name": "shot", "args": {}, "id": "c1", "type": "tool_call"}
+    model.invoke(
+        [
+            HumanMessage("look"),
+            AIMessage("", tool_calls=[call]),
+            ToolMessage(content, tool_call_id="c1"),
+        ]
+    )
+    return server.body["messages"][2:]
+
+
+@pytest.mark.parametrize(
+    ("model", "media", "block", "note"),
+    [
+        pytest.param(
+            TEXT_MODEL,
+            "move",
+            PNG_BLOCK,
+            "An image (the model takes no images)",
+            id="model takes no images",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "drop",
+            PNG_BLOCK,
+            "An image (the API takes images only in user messages)",
+            id="drop on a model that takes images",
+        ),
+        pytest.param(
+            "my-finetune",
+            "drop",
+            PNG_BLOCK,
+            "An image (the API takes images only in user messages)",
+            id="drop on a model without a profile",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "image", "url": "https://example.com/cat.png"},
+            "An image in a form the API cannot take (it takes base64 data only)",
+            id="image by URL",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf"},
+            f"A file (application/pdf) {NOT_SENT}",
+            id="file with its type",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "file", "file_id": "file-1"},
+            f"A file {NOT_SENT}",
+            id="file without a type",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "audio", "base64": "UklGRg==", "mime_type": "audio/wav"},
+            f"An audio clip (audio/wav) {NOT_SENT}",
+            id="audio",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "video", "base64": "AAAAGGZ0eXA=", "mime_type": "video/mp4"},
+            f"A video (video/mp4) {NOT_SENT}",
+            id="video",
+        ),
+        pytest.param(
+            VISION_MODEL,
+            "move",
+            {"type": "text-plain", "text": "a,b", "mime_type": "text/csv"},
+            f"A text-plain block (text/csv) {NOT_SENT}",
+            id="another data block kind",
+        ),
+    ],
+)
+def test_media_a_tool_result_cannot_send_is_named_in_a_note(
+    model: str, media: str, block: dict, note: str
+) -> None:
+    sent = _sent_after_the_tool_call(
+        [{"type": "text", "text": "done"}, block],
+        model=model,
+        tool_result_media=media,
+    )
+    assert sent == [
+        {
+            "role": "tool",
+            "content": f"done\n{LEFT_OUT.format(note)}",
+            "tool_call_id": "c1",
+        }
+    ]
+
+
+def test_media_left_out_is_logged_once_per_model_naming_the_model_and_the_media(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model, _ = make_model(*[json_reply(completion())] * 3, model=TEXT_MODEL)
+    pdf = {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf"}
+    wav = {"type": "audio", "base64": "UklGRg==", "mime_type": "audio/wav"}
+    call = {"name": "shot", "args": {}, "id": "c1", "type": "tool_call"}
+
+    def call_with(blocks: list) -> list[str]:
+        caplog.clear()
+        history = [
+            HumanMessage("look"),
+            AIMessage("", tool_calls=[call]),
+            ToolMessage(blocks, tool_call_id="c1"),
+        ]
+        with caplog.at_level(logging.WARNING):
+            model.invoke(history)
+        return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+    def warning(left_out: str) -> str:
+        return (
+            f"{TEXT_MODEL}: left out of the tool results sent (the service takes "
+            f"images only in user messages, and no files): {left_out}. Set "
+            "tool_result_media='refuse' to raise instead."
+        )
+
+    image_note = "An image (the model takes no images)"
+    pdf_note = f"A file (application/pdf) {NOT_SENT}"
+    assert call_with([PNG_BLOCK, pdf]) == [warning(f"{pdf_note}; {image_note}")]
+    assert call_with([pdf, PNG_BLOCK]) == []  # already said
+    wav_note = f"An audio clip (audio/wav) {NOT_SENT}"
+    assert call_with([pdf, wav]) == [warning(wav_note)]
+
+
+def test_text_after_a_moved_image_stays_in_the_tool_result() -> None:
+    sent = _sent_after_the_tool_call(
+        [PNG_BLOCK, {"type": "text", "text": "caption"}], model=VISION_MODEL
+    )
+    where = "[The 1 image(s) this tool returned are in the next user message.]"
+    assert sent[0] == {
+        "role": "tool",
+        "content": f"caption\n{where}",
+        "tool_call_id": "c1",
+    }
+    assert sent[1]["content"][1:] == [IMAGE_PART]
+
+
+@pytest.mark.parametrize(
+    ("block", "kind"),
+    [
+        (PNG_BLOCK, "image"),
+        ({"type": "image_url", "image_url": {"url": PNG_DATA_URL}}, "image"),
+        (
+            {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf"},
+            "file",
+        ),
+    ],
+    ids=["image", "OpenAI-style image", "file"],
+)
+def test_refuse_names_the_media_and_the_settings_that_send_the_text(
+    block: dict, kind: str
+) -> None:
+    model, server = make_model(model=VISION_MODEL, tool_result_media="refuse")
+    call = {"name": "shot", "args": {}, "id": "c1", "type": "tool_call"}
+    history = [
+        HumanMessage("look"),
+        AIMessage("", tool_calls=[call]),
+        ToolMessage([block], tool_call_id="c1"),
+    ]
+    message = (
+        f"A tool returned {kind} content, which the SambaNova API takes only in "
+        "user messages (images) or not at all (files, audio, video), and "
+        "tool_result_media='refuse' is set. Use 'move' (the default) or 'drop' "
+        "to send the tool's text."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        model.invoke(history)
+    assert server.calls == 0
 
 
 def test_a_text_block_holding_none_is_empty_text():
@@ -938,3 +1125,36 @@ def test_tool_result_images_move_to_one_user_turn_after_the_tool_results() -> No
             ],
         },
     ]
+
+
+def test_each_run_of_tool_results_gets_its_own_image_turn() -> None:
+    """Images go right after their own run of tool results, not after the last."""
+    model, server = make_model(model=VISION_MODEL)
+    where = "[The 1 image(s) this tool returned are in the next user message.]"
+
+    def round_trip(call_id: str) -> list[BaseMessage]:
+        call = {"name": "shot", "args": {}, "id": call_id, "type": "tool_call"}
+        return [
+            AIMessage("", tool_calls=[call]),
+            ToolMessage([PNG_BLOCK], tool_call_id=call_id),
+        ]
+
+    model.invoke([HumanMessage("look"), *round_trip("c1"), *round_trip("c2")])
+
+    def image_turn(call_id: str) -> dict:
+        line = f"Image(s) returned by tool call {call_id}:"
+        return {"role": "user", "content": [{"type": "text", "text": line}, IMAGE_PART]}
+
+    assert [(m["role"], m.get("tool_call_id")) for m in server.body["messages"]] == [
+        ("user", None),
+        ("assistant", None),
+        ("tool", "c1"),
+        ("user", None),
+        ("assistant", None),
+        ("tool", "c2"),
+        ("user", None),
+    ]
+    sent = server.body["messages"]
+    assert sent[2]["content"] == sent[5]["content"] == where
+    assert sent[3] == image_turn("c1")
+    assert sent[6] == image_turn("c2")

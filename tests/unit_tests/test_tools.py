@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import operator
 import re
+import warnings
 from typing import Annotated, Any
 
 import pytest
@@ -275,9 +277,14 @@ def test_tool_without_a_name_raises(bad_tool: Any) -> None:
             "{'description': 'no name'}} has none. The API supports function "
             "tools only.",
         ),
+        (
+            {"type": "function", "function": "get_weather"},
+            "Every tool needs a name; {'type': 'function', 'function': "
+            "'get_weather'} has none. The API supports function tools only.",
+        ),
         (42, "Cannot use 42 as a tool: "),
     ],
-    ids=["no name", "not a tool"],
+    ids=["no name", "function not an object", "not a tool"],
 )
 def test_a_refused_tool_is_named_in_the_message(bad_tool: Any, message: str) -> None:
     with pytest.raises(ValueError, match="^" + re.escape(message)):
@@ -307,6 +314,48 @@ def test_a_tool_with_a_sloppy_schema_is_warned_about_and_kept() -> None:
         bound = model.bind_tools([bad])
     sent = bound.kwargs["tools"][0]["function"]["parameters"]  # type: ignore[attr-defined]
     assert sent["properties"]["x"] == {"type": "strng"}
+
+
+def test_every_problem_of_a_sloppy_tool_schema_is_warned_about_once() -> None:
+    # One problem must not hide the next: a non-schema member, a keyword of the
+    # wrong shape, each is reported and the rest of the schema still checked.
+    sloppy = {
+        "title": "sloppy",
+        "description": "d",
+        "type": "object",
+        "properties": {"a": {"type": "strng"}, "b": 3},
+        "patternProperties": ["x"],
+        "$defs": {"d": {"type": "int"}},
+        "anyOf": {"type": "string"},
+        "allOf": [{"type": "float"}],
+    }
+    model, _ = make_model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.bind_tools([sloppy])
+    where = "tool 'sloppy' parameters"
+    problems = [
+        f"{where}: 'patternProperties' must be an object.",
+        f"{where}: 'anyOf' must be a list of schemas.",
+        f"{where}.allOf[0]: unknown JSON schema type 'float'.",
+        f"{where}.$defs.d: unknown JSON schema type 'int'.",
+        f"{where}.properties.b must be a JSON schema (object or boolean).",
+        f"{where}.properties.a: unknown JSON schema type 'strng'.",
+    ]
+    assert sorted(str(w.message) for w in caught) == sorted(
+        f"{problem} Sent as given; the service may reject it." for problem in problems
+    )
+    assert {w.category for w in caught} == {UserWarning}
+
+
+def test_a_sloppy_tool_schema_warning_points_at_the_bind_tools_call() -> None:
+    sloppy = {"title": "t", "type": "object", "properties": {"x": {"type": "int"}}}
+    model, _ = make_model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+        model.bind_tools([sloppy])
+    assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
 
 
 def test_a_tool_schema_that_can_never_be_sent_is_refused() -> None:
@@ -347,6 +396,33 @@ def test_per_call_tools_are_converted_and_checked() -> None:
     with pytest.raises(ValueError, match="GetWeather"):
         model.invoke("hi", tools=[GetWeather], tool_choice="get_wether")
     assert server.calls == 1
+
+
+@pytest.mark.parametrize("tool_choice", [None, "auto", "none"])
+def test_no_tools_are_sent_as_none_with_nothing_to_choose_from(
+    tool_choice: str | None,
+) -> None:
+    # create_agent binds [] when it has no tools; the API documents no empty list.
+    model, server = make_model(*[json_reply(completion())] * 2)
+    model.bind_tools([], tool_choice=tool_choice).invoke("hi")
+    model.invoke("hi", tools=[], tool_choice=tool_choice)
+    for body in server.bodies:
+        assert "tools" not in body
+        assert "tool_choice" not in body
+
+
+def test_a_sloppy_tool_schema_is_warned_about_at_bind_time_only() -> None:
+    sloppy = {"title": "t", "type": "object", "properties": {"x": {"type": "int"}}}
+    model, server = make_model()
+    with pytest.warns(UserWarning, match="unknown JSON schema type 'int'"):
+        bound = model.bind_tools([sloppy])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bound.invoke("hi")
+    assert server.body["tools"][0]["function"]["parameters"] == {
+        "type": "object",
+        "properties": {"x": {"type": "int"}},
+    }
 
 
 @pytest.mark.parametrize("strict", [True, False])
@@ -710,6 +786,57 @@ def test_whole_tool_calls_of_odd_shapes_raise(raw_calls: Any, said: str) -> None
     assert said in str(info.value)
 
 
+# The live service's own ids: "call_" and 24 lowercase hex digits
+# (cassettes/test_structured_output.yaml).
+SERVICE_CALL_ID = re.compile(r"^call_[0-9a-f]{24}$")
+
+
+def test_calls_sent_without_an_id_get_distinct_ids_in_the_services_form() -> None:
+    calls = [
+        {"type": "function", "function": {"name": name, "arguments": "{}"}}
+        for name in ("a", "b")
+    ]
+    reply = completion("", tool_calls=calls, finish_reason="tool_calls")
+    model, _ = make_model(json_reply(reply))
+    ids = [call["id"] for call in model.invoke("go").tool_calls]
+    assert all(SERVICE_CALL_ID.match(str(call_id)) for call_id in ids), ids
+    assert len(set(ids)) == 2
+
+
+def test_streamed_calls_sent_without_an_id_get_ids_in_the_services_form() -> None:
+    events = [
+        chunk(
+            {"tool_calls": [{"index": 0, "function": {"name": "a", "arguments": "{}"}}]}
+        ),
+        chunk(
+            {"tool_calls": [{"index": 1, "function": {"name": "b", "arguments": "{}"}}]}
+        ),
+    ]
+    events.append(chunk({}, finish_reason="tool_calls"))
+    model, _ = make_model(sse_reply(events))
+    ids = [call["id"] for call in _aggregate(list(model.stream("go"))).tool_calls]
+    assert all(SERVICE_CALL_ID.match(str(call_id)) for call_id in ids), ids
+    assert len(set(ids)) == 2
+
+
+def test_a_made_up_id_goes_on_the_first_chunk_and_stays_over_a_late_server_id():
+    # A server id arriving on a later fragment would be glued onto (or
+    # replace) the id already given to the call, and the result would no
+    # longer pair with the call the agent saw start.
+    events = [
+        chunk({"tool_calls": [{"index": 0, "function": {"name": "a"}}]}),
+        chunk({"tool_calls": [{"index": 0, "id": "call_late", "function": {}}]}),
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}),
+        chunk({}, finish_reason="tool_calls"),
+    ]
+    model, _ = make_model(sse_reply(events))
+    chunks = list(model.stream("go"))
+    ids = [c["id"] for ch in chunks for c in ch.tool_call_chunks]
+    assert SERVICE_CALL_ID.match(str(ids[0])), ids
+    assert ids[1:] == [None, None]
+    assert [c["id"] for c in _aggregate(chunks).tool_calls] == [ids[0]]
+
+
 def test_a_reused_index_after_interleaving_gets_a_fresh_index() -> None:
     # Calls 0 and 1 are open; a fragment of call 0 comes back, then index 0
     # arrives with a new id: it must not land on call 1's index.
@@ -1037,6 +1164,20 @@ def test_json_schema_refusals_say_what_is_wrong(schema: Any, message: str) -> No
     model, _ = make_model()
     with pytest.raises(ValueError, match=message):
         model.with_structured_output(schema, method="json_schema")
+
+
+def test_a_function_calling_output_schema_is_refused_by_name_without_a_warning() -> (
+    None
+):
+    # An output schema is the caller's own: refused outright, where a sloppy
+    # tool schema is only warned about.
+    model, _ = make_model()
+    schema = {"title": "T", "type": "object", "properties": {"x": {"type": "strng"}}}
+    message = "tool 'T' parameters.properties.x: unknown JSON schema type 'strng'."
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            model.with_structured_output(schema, method="function_calling")
 
 
 @pytest.mark.parametrize("method", ["json_schema", "function_calling"])
