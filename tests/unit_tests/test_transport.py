@@ -853,12 +853,22 @@ def transport_error(
             errors.ResponseDecodeError,
             "The response body could not be decoded (DecodingError: bad gzip).",
         ),
+        (
+            UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+            False,
+            errors.ResponseDecodeError,
+            "The response body is not valid JSON ('utf-8' codec can't decode "
+            "byte 0xff in position 0: invalid start byte).",
+        ),
     ],
 )
 def test_transport_error_class_and_message(
-    exc: httpx.HTTPError, streaming: bool, cls: type, message: str
+    exc: Exception, streaming: bool, cls: type, message: str
 ) -> None:
-    """The class depends on the failure and on being mid-stream; text is quoted."""
+    """The class depends on the failure and on being mid-stream; text is quoted.
+
+    Undecodable bytes have no text to quote: the message ends at the reason.
+    """
     error = transport_error(exc, streaming=streaming)
     assert type(error) is cls
     assert error.message == message
@@ -1385,3 +1395,45 @@ def test_close_after_the_loop_closed_just_forgets_its_client() -> None:
     pools.close()
     assert loop not in pools._async
     assert client.is_closed
+
+
+def test_close_after_a_loop_closed_without_its_hook_lets_the_pools_go() -> None:
+    """A loop whose close cannot be hooked (uvloop): its client is only forgotten.
+
+    Its entry is dropped too, so the closed loop does not keep the pools alive.
+    """
+    loop = asyncio.new_event_loop()
+    pools, _ = _pools_with_a_client_on(loop)
+    type(loop).close(loop)  # the loop's own close: the hook never runs
+    pools.close()
+    assert loop not in pools._async
+    gone = weakref.ref(pools)
+    del pools
+    gc.collect()
+    assert gone() is None
+
+
+async def test_a_close_scheduled_on_the_running_loop_is_not_kept_once_done() -> None:
+    from langchain_provider._http import ConnectionPools
+
+    pools = ConnectionPools()
+    client = pools.async_client()
+    pools.close()
+    (task,) = asyncio.all_tasks() - {asyncio.current_task()}
+    gone = weakref.ref(task)
+    del task
+    for _ in range(10):
+        await asyncio.sleep(0)
+    gc.collect()
+    assert client.is_closed
+    assert gone() is None  # a `with` block per call must not pile tasks up
+
+
+def test_in_a_forked_child_closing_a_loop_of_the_parent_closes_nothing() -> None:
+    """The child forgot the parent's clients: the loop's hook finds none to close."""
+    loop = asyncio.new_event_loop()
+    _, client = _pools_with_a_client_on(loop)
+    _reset_in_child()  # what fork runs in the child
+    loop.close()
+    assert loop.is_closed()
+    assert not client.is_closed  # the parent's, still in use there
