@@ -1354,6 +1354,20 @@ def test_a_known_window_lets_a_share_of_what_remains_go_at_once():
     assert p.in_flight == 0 and p.remaining == 14
 
 
+async def test_with_few_requests_left_one_goes_at_a_time():
+    clock = VirtualClock()
+    p = pacer(clock, share=0.25)
+    start_window(p, remaining=3, reset=5.0)  # a quarter of 3 rounds up to one
+    first = await p.aacquire()
+    second = asyncio.create_task(p.aacquire())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not second.done() and p.in_flight == 1
+    first.answered(window(2, 5.0), 200)
+    await asyncio.wait_for(second, timeout=5)
+    assert p.in_flight == 1
+
+
 def test_a_full_window_waits_exactly_until_its_reset_then_probes():
     clock = Clock()
     p = pacer(clock)
@@ -1541,6 +1555,42 @@ async def test_cancelling_a_waiting_call_frees_its_wake_up_for_the_next():
     assert p._waiters == []
 
 
+async def test_a_woken_waiter_cancelled_in_a_known_window_passes_its_place_on():
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=2, reset=5.0)
+    held, _other = await p.aacquire(), await p.aacquire()
+    first = asyncio.create_task(p.aacquire())
+    second = asyncio.create_task(p.aacquire())
+    await asyncio.sleep(0)
+    held.release()  # one place frees: the first waiter is woken for it ...
+    first.cancel()  # ... and cancelled before it runs
+    (outcome,) = await asyncio.gather(first, return_exceptions=True)
+    assert isinstance(outcome, asyncio.CancelledError)
+    await asyncio.wait_for(second, timeout=5)
+    assert p.in_flight == 2 and p._waiters == []
+
+
+async def test_freed_places_go_to_the_waiters_in_the_order_they_came():
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=2, reset=5.0)
+    first_held, second_held = await p.aacquire(), await p.aacquire()
+    waiting = [asyncio.create_task(p.aacquire()) for _ in range(3)]
+    await asyncio.sleep(0)
+    first_held.release()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert [task.done() for task in waiting] == [True, False, False]
+    second_held.release()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert [task.done() for task in waiting] == [True, True, False]
+    assert clock.sleeps == [5.0] * 3  # each waited once: none was woken for nothing
+    waiting[2].cancel()
+    await asyncio.gather(waiting[2], return_exceptions=True)
+
+
 async def test_a_cancelled_waiter_leaves_no_trace():
     clock = VirtualClock()
     p = pacer(clock)
@@ -1682,6 +1732,16 @@ LIMITED = {
         (503, LIMITED, 0.5),  # not a rate limit: backoff
         (429, {**LIMITED, "x-ratelimit-remaining-requests": "3"}, 0.5),  # room left
         (429, {**LIMITED, "x-ratelimit-reset-requests": "600"}, 0.5),  # too far
+        (429, {"x-ratelimit-remaining-requests": "0"}, 0.5),  # reset unknown
+        (  # only the daily window: not waited for
+            429,
+            {
+                "x-ratelimit-remaining-requests-day": "0",
+                "x-ratelimit-reset-requests-day": "3.5",
+            },
+            0.5,
+        ),
+        (429, {}, 0.5),  # no rate-limit headers at all
     ],
 )
 def test_a_429_is_retried_after_the_reset_the_server_reports(status, headers, delay):
