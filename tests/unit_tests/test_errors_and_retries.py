@@ -165,6 +165,15 @@ def test_context_length_exceeded_is_invalid_request_and_context_overflow() -> No
     assert "131072" in str(excinfo.value)
 
 
+def test_a_bad_request_without_a_code_is_an_overflow_when_its_message_says_so() -> None:
+    quoted = "This model's maximum context length is 131072 tokens."
+    model, _ = make_model(error_reply(400, quoted), max_retries=0)
+    with pytest.raises(errors.ContextLengthExceededError) as excinfo:
+        model.invoke("hi")
+    assert excinfo.value.message == quoted
+    assert excinfo.value.code is None
+
+
 @pytest.mark.parametrize(
     ("status", "cls"),
     [

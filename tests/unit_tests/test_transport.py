@@ -1437,3 +1437,58 @@ def test_in_a_forked_child_closing_a_loop_of_the_parent_closes_nothing() -> None
     loop.close()
     assert loop.is_closed()
     assert not client.is_closed  # the parent's, still in use there
+
+
+def test_closing_a_loop_closes_the_client_of_every_pools_on_it() -> None:
+    from langchain_provider._http import ConnectionPools
+
+    loop = asyncio.new_event_loop()
+    first, second = ConnectionPools(), ConnectionPools()
+
+    async def open_clients() -> list[Any]:
+        return [first.async_client(), second.async_client()]
+
+    clients = loop.run_until_complete(open_clients())
+    loop.close()
+    assert [client.is_closed for client in clients] == [True, True]
+
+
+async def test_aclose_also_closes_the_clients_on_other_loops() -> None:
+    from langchain_provider._http import ConnectionPools
+
+    other = asyncio.new_event_loop()
+    thread = threading.Thread(target=other.run_forever, daemon=True)
+    thread.start()
+    pools = ConnectionPools()
+
+    async def open_client() -> Any:
+        return pools.async_client()
+
+    def on_other(coroutine: Any) -> Any:
+        return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, other))
+
+    try:
+        there = await on_other(open_client())
+        here = pools.async_client()
+        await pools.aclose()
+        for _ in range(1000):
+            if there.is_closed:
+                break
+            await on_other(asyncio.sleep(0))
+        assert here.is_closed and there.is_closed
+    finally:
+        other.call_soon_threadsafe(other.stop)
+        thread.join(timeout=30)
+        other.close()
+
+
+async def test_after_aclose_the_running_loop_does_not_keep_the_pools_alive() -> None:
+    from langchain_provider._http import ConnectionPools
+
+    pools = ConnectionPools()
+    pools.async_client()
+    await pools.aclose()
+    gone = weakref.ref(pools)
+    del pools
+    gc.collect()
+    assert gone() is None
