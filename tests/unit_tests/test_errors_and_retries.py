@@ -1724,6 +1724,35 @@ def test_threads_never_overshoot_a_window():
     assert p.remaining == 0 and p.in_flight == 0
 
 
+# -- models feed the process's pacer ----------------------------------------------
+
+WINDOW_HEADERS = {
+    "x-ratelimit-limit-requests": "20",
+    "x-ratelimit-remaining-requests": "7",
+    "x-ratelimit-reset-requests": "30",
+}
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+async def test_a_models_answers_teach_the_pacer_of_its_target(use_async: bool):
+    model, _ = make_model(json_reply(completion("Hi"), 200, WINDOW_HEADERS))
+    reply = await model.ainvoke("hi") if use_async else model.invoke("hi")
+    assert reply.content == "Hi"
+    p = pacer_for(model.base_url, "test-key", model.model)
+    assert (p.paced, p.remaining, p.in_flight) == (True, 7, 0)
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+async def test_with_pacing_off_a_model_leaves_the_pacer_alone(use_async: bool):
+    model, _ = make_model(
+        json_reply(completion("Hi"), 200, WINDOW_HEADERS), rate_limit_pacing=False
+    )
+    reply = await model.ainvoke("hi") if use_async else model.invoke("hi")
+    assert reply.content == "Hi"
+    p = pacer_for(model.base_url, "test-key", model.model)
+    assert (p.remaining, p.reset_at) == (0, None)
+
+
 # -- the retry after a 429 waits for the window's reset -------------------------
 
 LIMITED = {
