@@ -916,6 +916,24 @@ def test_a_model_named_only_later_is_still_reported() -> None:
     assert assembler.finish() is None
 
 
+def test_each_identity_field_goes_out_once_even_when_named_apart() -> None:
+    """A fingerprint named only later comes alone: model and provider not again."""
+    first = chunk({"content": "a"})
+    del first["system_fingerprint"]
+    assembler = StreamAssembler()
+    head = assembler.feed(first)
+    tail = assembler.feed(chunk({"content": "b"}, finish_reason="stop"))
+    assert head is not None and tail is not None
+    assert head.message.response_metadata == {
+        "model_provider": "sambanova",
+        "model_name": MODEL,
+    }
+    assert tail.message.response_metadata == {
+        "system_fingerprint": "fastcoe",
+        "finish_reason": "stop",
+    }
+
+
 async def test_a_model_named_only_by_the_usage_chunk_is_reported(
     collect: Any,
 ) -> None:
