@@ -1654,6 +1654,23 @@ async def test_async_full_window_waits_exactly_until_the_reset():
     assert clock.sleeps == [4.0]
 
 
+async def test_a_full_windows_waiter_sleeps_to_the_reset_through_answers():
+    """With nothing remaining, an answer frees no place: no wake-up, no re-plan."""
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=2, reset=5.0)
+    held, last = await p.aacquire(), await p.aacquire()
+    last.answered(window(0, 5.0), 200)  # the window is used up
+    waiting = asyncio.create_task(p.aacquire())
+    await asyncio.sleep(0)
+    held.answered(window(0, 5.0), 200)
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert clock.sleeps == [5.0] and not waiting.done()
+    (ticket,) = await clock.run(waiting)
+    assert p._probe is ticket  # after the reset, the first request probes
+
+
 async def test_a_burst_takes_exactly_the_windows_it_needs_without_a_429():
     clock = VirtualClock()
     p = pacer(clock, share=0.5)
