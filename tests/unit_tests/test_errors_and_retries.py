@@ -1544,6 +1544,43 @@ def test_a_sync_waiter_is_woken_by_an_answer_from_another_thread():
     assert got and p.in_flight == 1
 
 
+def test_a_sync_caller_waits_out_a_silent_probe_then_goes():
+    """Nobody answers the probe: the wait ends at its timeout and leaves no trace."""
+    p = Pacer(probe_timeout=0.05)  # the real clock: the wait is a real one
+    p.acquire()  # the probe, never answered
+    got: list[Ticket] = []
+    caller = threading.Thread(target=lambda: got.append(p.acquire()), daemon=True)
+    caller.start()
+    caller.join(timeout=10)
+    assert got and p._probe is got[0]
+    assert p._waiters == [] and p.in_flight == 2
+
+
+def test_sync_waiters_get_freed_places_in_the_order_they_came():
+    clock = Clock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=2, reset=5.0)
+    first_held, second_held = p.acquire(), p.acquire()
+    got: list[tuple[int, Ticket]] = []
+    threads = []
+    for number in range(3):
+        thread = threading.Thread(
+            target=lambda n=number: got.append((n, p.acquire())), daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+        while len(p._waiters) < number + 1:  # parked, in this order
+            threading.Event().wait(0.001)
+    first_held.release()
+    threads[0].join(timeout=10)
+    second_held.release()
+    threads[1].join(timeout=10)
+    assert [n for n, _ in got] == [0, 1]
+    got[0][1].release()  # the last one's turn
+    threads[2].join(timeout=10)
+    assert [n for n, _ in got] == [0, 1, 2]
+
+
 # -- cancellation and release ----------------------------------------------------
 
 
