@@ -1427,7 +1427,8 @@ def test_answers_without_headers_switch_pacing_off_until_headers_return():
     p = pacer(clock)
     p.acquire().answered(None, 200)
     tickets = [p.acquire() for _ in range(50)]
-    assert clock.sleeps == [] and not p.paced
+    assert clock.sleeps == [] and p.paced is False
+    assert repr(p).startswith("Pacer(paced=False, ")
     tickets[0].answered(window(0, 2.0), 200)  # headers again: paced again
     p.acquire()
     assert clock.sleeps == [2.0]
@@ -1486,6 +1487,21 @@ def test_a_later_reset_while_live_opens_a_new_window():
     start_window(p, remaining=5, reset=1.0)
     p.acquire().answered(window(9, 6.0), 200)  # the clocks disagree: trust it
     assert p.remaining == 9 and p.reset_at == pytest.approx(1006.0)
+
+
+def test_a_reset_at_most_half_a_second_later_is_the_same_window():
+    clock = Clock()
+    p = pacer(clock)
+    start_window(p, remaining=10, reset=5.0)
+    p.acquire().answered(window(8, 5.5), 200)  # jitter between the server's clocks
+    assert p.remaining == 8 and p.reset_at == 1005.0
+
+
+def test_a_window_needs_no_limit_header_only_remaining_and_reset():
+    clock = Clock()
+    p = pacer(clock)
+    p.acquire().answered({"requests": {"remaining": 3, "reset_seconds": 5.0}}, 200)
+    assert (p.paced, p.remaining, p.reset_at) == (True, 3, 1005.0)
 
 
 def test_the_registry_shares_one_pacer_per_target_and_hides_the_key():
