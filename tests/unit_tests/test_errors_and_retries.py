@@ -1667,9 +1667,12 @@ async def test_a_cancelled_waiter_leaves_no_trace():
 def test_the_ticket_releases_its_place_on_an_exception():
     clock = Clock()
     p = pacer(clock)
-    with pytest.raises(RuntimeError), p.acquire():
+    with pytest.raises(RuntimeError), p.acquire() as ticket:
         raise RuntimeError("the attempt failed without an answer")
     assert p.in_flight == 0 and p._probe is None
+    ticket.release()  # released once only, and a late answer counts no more
+    ticket.answered(window(5, 5.0), 200)
+    assert p.in_flight == 0 and p.reset_at is None
 
 
 def test_an_answered_ticket_is_not_released_twice():
