@@ -165,6 +165,15 @@ def test_context_length_exceeded_is_invalid_request_and_context_overflow() -> No
     assert "131072" in str(excinfo.value)
 
 
+def test_a_bad_request_without_a_code_is_an_overflow_when_its_message_says_so() -> None:
+    quoted = "This model's maximum context length is 131072 tokens."
+    model, _ = make_model(error_reply(400, quoted), max_retries=0)
+    with pytest.raises(errors.ContextLengthExceededError) as excinfo:
+        model.invoke("hi")
+    assert excinfo.value.message == quoted
+    assert excinfo.value.code is None
+
+
 @pytest.mark.parametrize(
     ("status", "cls"),
     [
@@ -1354,6 +1363,20 @@ def test_a_known_window_lets_a_share_of_what_remains_go_at_once():
     assert p.in_flight == 0 and p.remaining == 14
 
 
+async def test_with_few_requests_left_one_goes_at_a_time():
+    clock = VirtualClock()
+    p = pacer(clock, share=0.25)
+    start_window(p, remaining=3, reset=5.0)  # a quarter of 3 rounds up to one
+    first = await p.aacquire()
+    second = asyncio.create_task(p.aacquire())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not second.done() and p.in_flight == 1
+    first.answered(window(2, 5.0), 200)
+    await asyncio.wait_for(second, timeout=5)
+    assert p.in_flight == 1
+
+
 def test_a_full_window_waits_exactly_until_its_reset_then_probes():
     clock = Clock()
     p = pacer(clock)
@@ -1404,7 +1427,8 @@ def test_answers_without_headers_switch_pacing_off_until_headers_return():
     p = pacer(clock)
     p.acquire().answered(None, 200)
     tickets = [p.acquire() for _ in range(50)]
-    assert clock.sleeps == [] and not p.paced
+    assert clock.sleeps == [] and p.paced is False
+    assert repr(p).startswith("Pacer(paced=False, ")
     tickets[0].answered(window(0, 2.0), 200)  # headers again: paced again
     p.acquire()
     assert clock.sleeps == [2.0]
@@ -1465,6 +1489,21 @@ def test_a_later_reset_while_live_opens_a_new_window():
     assert p.remaining == 9 and p.reset_at == pytest.approx(1006.0)
 
 
+def test_a_reset_at_most_half_a_second_later_is_the_same_window():
+    clock = Clock()
+    p = pacer(clock)
+    start_window(p, remaining=10, reset=5.0)
+    p.acquire().answered(window(8, 5.5), 200)  # jitter between the server's clocks
+    assert p.remaining == 8 and p.reset_at == 1005.0
+
+
+def test_a_window_needs_no_limit_header_only_remaining_and_reset():
+    clock = Clock()
+    p = pacer(clock)
+    p.acquire().answered({"requests": {"remaining": 3, "reset_seconds": 5.0}}, 200)
+    assert (p.paced, p.remaining, p.reset_at) == (True, 3, 1005.0)
+
+
 def test_the_registry_shares_one_pacer_per_target_and_hides_the_key():
     one = pacer_for("http://h/v1/", SecretStr("sk-secret"), "m")
     assert pacer_for("http://h/v1", "sk-secret", "m") is one
@@ -1521,6 +1560,43 @@ def test_a_sync_waiter_is_woken_by_an_answer_from_another_thread():
     assert got and p.in_flight == 1
 
 
+def test_a_sync_caller_waits_out_a_silent_probe_then_goes():
+    """Nobody answers the probe: the wait ends at its timeout and leaves no trace."""
+    p = Pacer(probe_timeout=0.05)  # the real clock: the wait is a real one
+    p.acquire()  # the probe, never answered
+    got: list[Ticket] = []
+    caller = threading.Thread(target=lambda: got.append(p.acquire()), daemon=True)
+    caller.start()
+    caller.join(timeout=10)
+    assert got and p._probe is got[0]
+    assert p._waiters == [] and p.in_flight == 2
+
+
+def test_sync_waiters_get_freed_places_in_the_order_they_came():
+    clock = Clock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=2, reset=5.0)
+    first_held, second_held = p.acquire(), p.acquire()
+    got: list[tuple[int, Ticket]] = []
+    threads = []
+    for number in range(3):
+        thread = threading.Thread(
+            target=lambda n=number: got.append((n, p.acquire())), daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+        while len(p._waiters) < number + 1:  # parked, in this order
+            threading.Event().wait(0.001)
+    first_held.release()
+    threads[0].join(timeout=10)
+    second_held.release()
+    threads[1].join(timeout=10)
+    assert [n for n, _ in got] == [0, 1]
+    got[0][1].release()  # the last one's turn
+    threads[2].join(timeout=10)
+    assert [n for n, _ in got] == [0, 1, 2]
+
+
 # -- cancellation and release ----------------------------------------------------
 
 
@@ -1541,6 +1617,42 @@ async def test_cancelling_a_waiting_call_frees_its_wake_up_for_the_next():
     assert p._waiters == []
 
 
+async def test_a_woken_waiter_cancelled_in_a_known_window_passes_its_place_on():
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=2, reset=5.0)
+    held, _other = await p.aacquire(), await p.aacquire()
+    first = asyncio.create_task(p.aacquire())
+    second = asyncio.create_task(p.aacquire())
+    await asyncio.sleep(0)
+    held.release()  # one place frees: the first waiter is woken for it ...
+    first.cancel()  # ... and cancelled before it runs
+    (outcome,) = await asyncio.gather(first, return_exceptions=True)
+    assert isinstance(outcome, asyncio.CancelledError)
+    await asyncio.wait_for(second, timeout=5)
+    assert p.in_flight == 2 and p._waiters == []
+
+
+async def test_freed_places_go_to_the_waiters_in_the_order_they_came():
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=2, reset=5.0)
+    first_held, second_held = await p.aacquire(), await p.aacquire()
+    waiting = [asyncio.create_task(p.aacquire()) for _ in range(3)]
+    await asyncio.sleep(0)
+    first_held.release()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert [task.done() for task in waiting] == [True, False, False]
+    second_held.release()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert [task.done() for task in waiting] == [True, True, False]
+    assert clock.sleeps == [5.0] * 3  # each waited once: none was woken for nothing
+    waiting[2].cancel()
+    await asyncio.gather(waiting[2], return_exceptions=True)
+
+
 async def test_a_cancelled_waiter_leaves_no_trace():
     clock = VirtualClock()
     p = pacer(clock)
@@ -1555,9 +1667,12 @@ async def test_a_cancelled_waiter_leaves_no_trace():
 def test_the_ticket_releases_its_place_on_an_exception():
     clock = Clock()
     p = pacer(clock)
-    with pytest.raises(RuntimeError), p.acquire():
+    with pytest.raises(RuntimeError), p.acquire() as ticket:
         raise RuntimeError("the attempt failed without an answer")
     assert p.in_flight == 0 and p._probe is None
+    ticket.release()  # released once only, and a late answer counts no more
+    ticket.answered(window(5, 5.0), 200)
+    assert p.in_flight == 0 and p.reset_at is None
 
 
 def test_an_answered_ticket_is_not_released_twice():
@@ -1566,7 +1681,8 @@ def test_an_answered_ticket_is_not_released_twice():
     with p.acquire() as ticket:
         ticket.answered(window(5, 5.0), 200)
     ticket.release()
-    assert p.in_flight == 0
+    ticket.answered(window(4, 5.0), 200)  # a second answer counts no more
+    assert p.in_flight == 0 and p.remaining == 5
 
 
 def test_a_release_frees_a_place_in_a_window_whose_remaining_are_in_flight():
@@ -1593,6 +1709,23 @@ async def test_async_full_window_waits_exactly_until_the_reset():
     (await p.aacquire()).answered(window(0, 4.0), 200)
     await p.aacquire()
     assert clock.sleeps == [4.0]
+
+
+async def test_a_full_windows_waiter_sleeps_to_the_reset_through_answers():
+    """With nothing remaining, an answer frees no place: no wake-up, no re-plan."""
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=2, reset=5.0)
+    held, last = await p.aacquire(), await p.aacquire()
+    last.answered(window(0, 5.0), 200)  # the window is used up
+    waiting = asyncio.create_task(p.aacquire())
+    await asyncio.sleep(0)
+    held.answered(window(0, 5.0), 200)
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert clock.sleeps == [5.0] and not waiting.done()
+    (ticket,) = await clock.run(waiting)
+    assert p._probe is ticket  # after the reset, the first request probes
 
 
 async def test_a_burst_takes_exactly_the_windows_it_needs_without_a_429():
@@ -1665,6 +1798,35 @@ def test_threads_never_overshoot_a_window():
     assert p.remaining == 0 and p.in_flight == 0
 
 
+# -- models feed the process's pacer ----------------------------------------------
+
+WINDOW_HEADERS = {
+    "x-ratelimit-limit-requests": "20",
+    "x-ratelimit-remaining-requests": "7",
+    "x-ratelimit-reset-requests": "30",
+}
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+async def test_a_models_answers_teach_the_pacer_of_its_target(use_async: bool):
+    model, _ = make_model(json_reply(completion("Hi"), 200, WINDOW_HEADERS))
+    reply = await model.ainvoke("hi") if use_async else model.invoke("hi")
+    assert reply.content == "Hi"
+    p = pacer_for(model.base_url, "test-key", model.model)
+    assert (p.paced, p.remaining, p.in_flight) == (True, 7, 0)
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+async def test_with_pacing_off_a_model_leaves_the_pacer_alone(use_async: bool):
+    model, _ = make_model(
+        json_reply(completion("Hi"), 200, WINDOW_HEADERS), rate_limit_pacing=False
+    )
+    reply = await model.ainvoke("hi") if use_async else model.invoke("hi")
+    assert reply.content == "Hi"
+    p = pacer_for(model.base_url, "test-key", model.model)
+    assert (p.remaining, p.reset_at) == (0, None)
+
+
 # -- the retry after a 429 waits for the window's reset -------------------------
 
 LIMITED = {
@@ -1682,6 +1844,16 @@ LIMITED = {
         (503, LIMITED, 0.5),  # not a rate limit: backoff
         (429, {**LIMITED, "x-ratelimit-remaining-requests": "3"}, 0.5),  # room left
         (429, {**LIMITED, "x-ratelimit-reset-requests": "600"}, 0.5),  # too far
+        (429, {"x-ratelimit-remaining-requests": "0"}, 0.5),  # reset unknown
+        (  # only the daily window: not waited for
+            429,
+            {
+                "x-ratelimit-remaining-requests-day": "0",
+                "x-ratelimit-reset-requests-day": "3.5",
+            },
+            0.5,
+        ),
+        (429, {}, 0.5),  # no rate-limit headers at all
     ],
 )
 def test_a_429_is_retried_after_the_reset_the_server_reports(status, headers, delay):

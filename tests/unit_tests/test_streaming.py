@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio.trsock
 import functools
+import json
 import operator
 import socket
 import threading
@@ -915,6 +916,24 @@ def test_a_model_named_only_later_is_still_reported() -> None:
     assert assembler.finish() is None
 
 
+def test_each_identity_field_goes_out_once_even_when_named_apart() -> None:
+    """A fingerprint named only later comes alone: model and provider not again."""
+    first = chunk({"content": "a"})
+    del first["system_fingerprint"]
+    assembler = StreamAssembler()
+    head = assembler.feed(first)
+    tail = assembler.feed(chunk({"content": "b"}, finish_reason="stop"))
+    assert head is not None and tail is not None
+    assert head.message.response_metadata == {
+        "model_provider": "sambanova",
+        "model_name": MODEL,
+    }
+    assert tail.message.response_metadata == {
+        "system_fingerprint": "fastcoe",
+        "finish_reason": "stop",
+    }
+
+
 async def test_a_model_named_only_by_the_usage_chunk_is_reported(
     collect: Any,
 ) -> None:
@@ -1247,15 +1266,18 @@ QUOTED = '"' + "x" * 300 + '"'
     ],
     ids=["bad", "long", "nested", "array", "string"],
 )
+@pytest.mark.parametrize("after_a_chunk", [False, True], ids=["first", "later"])
 async def test_a_chunk_that_is_no_json_object_is_a_decode_error(
-    data: str, message: str, use_async: bool
+    data: str, message: str, use_async: bool, after_a_chunk: bool
 ) -> None:
     """The message says why and quotes 200 characters; ``.body`` keeps the chunk.
 
     A chunk that is not JSON at all is typed at the client's translation seam:
-    no ``JSONDecodeError`` or ``RecursionError`` reaches the caller.
+    no ``JSONDecodeError`` or ``RecursionError`` reaches the caller, whether it
+    is the first chunk or one after the stream began.
     """
-    body = f"data: {data}\n\n".encode()
+    good = f"data: {json.dumps(chunk({'content': 'Hi'}))}\n\n" if after_a_chunk else ""
+    body = f"{good}data: {data}\n\n".encode()
     model, _ = make_model(
         lambda request: httpx.Response(200, headers=SSE_HEADERS, content=body),
         max_retries=0,

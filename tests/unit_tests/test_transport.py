@@ -853,12 +853,22 @@ def transport_error(
             errors.ResponseDecodeError,
             "The response body could not be decoded (DecodingError: bad gzip).",
         ),
+        (
+            UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+            False,
+            errors.ResponseDecodeError,
+            "The response body is not valid JSON ('utf-8' codec can't decode "
+            "byte 0xff in position 0: invalid start byte).",
+        ),
     ],
 )
 def test_transport_error_class_and_message(
-    exc: httpx.HTTPError, streaming: bool, cls: type, message: str
+    exc: Exception, streaming: bool, cls: type, message: str
 ) -> None:
-    """The class depends on the failure and on being mid-stream; text is quoted."""
+    """The class depends on the failure and on being mid-stream; text is quoted.
+
+    Undecodable bytes have no text to quote: the message ends at the reason.
+    """
     error = transport_error(exc, streaming=streaming)
     assert type(error) is cls
     assert error.message == message
@@ -1385,3 +1395,100 @@ def test_close_after_the_loop_closed_just_forgets_its_client() -> None:
     pools.close()
     assert loop not in pools._async
     assert client.is_closed
+
+
+def test_close_after_a_loop_closed_without_its_hook_lets_the_pools_go() -> None:
+    """A loop whose close cannot be hooked (uvloop): its client is only forgotten.
+
+    Its entry is dropped too, so the closed loop does not keep the pools alive.
+    """
+    loop = asyncio.new_event_loop()
+    pools, _ = _pools_with_a_client_on(loop)
+    type(loop).close(loop)  # the loop's own close: the hook never runs
+    pools.close()
+    assert loop not in pools._async
+    gone = weakref.ref(pools)
+    del pools
+    gc.collect()
+    assert gone() is None
+
+
+async def test_a_close_scheduled_on_the_running_loop_is_not_kept_once_done() -> None:
+    from langchain_provider._http import ConnectionPools
+
+    pools = ConnectionPools()
+    client = pools.async_client()
+    pools.close()
+    (task,) = asyncio.all_tasks() - {asyncio.current_task()}
+    gone = weakref.ref(task)
+    del task
+    for _ in range(10):
+        await asyncio.sleep(0)
+    gc.collect()
+    assert client.is_closed
+    assert gone() is None  # a `with` block per call must not pile tasks up
+
+
+def test_in_a_forked_child_closing_a_loop_of_the_parent_closes_nothing() -> None:
+    """The child forgot the parent's clients: the loop's hook finds none to close."""
+    loop = asyncio.new_event_loop()
+    _, client = _pools_with_a_client_on(loop)
+    _reset_in_child()  # what fork runs in the child
+    loop.close()
+    assert loop.is_closed()
+    assert not client.is_closed  # the parent's, still in use there
+
+
+def test_closing_a_loop_closes_the_client_of_every_pools_on_it() -> None:
+    from langchain_provider._http import ConnectionPools
+
+    loop = asyncio.new_event_loop()
+    first, second = ConnectionPools(), ConnectionPools()
+
+    async def open_clients() -> list[Any]:
+        return [first.async_client(), second.async_client()]
+
+    clients = loop.run_until_complete(open_clients())
+    loop.close()
+    assert [client.is_closed for client in clients] == [True, True]
+
+
+async def test_aclose_also_closes_the_clients_on_other_loops() -> None:
+    from langchain_provider._http import ConnectionPools
+
+    other = asyncio.new_event_loop()
+    thread = threading.Thread(target=other.run_forever, daemon=True)
+    thread.start()
+    pools = ConnectionPools()
+
+    async def open_client() -> Any:
+        return pools.async_client()
+
+    def on_other(coroutine: Any) -> Any:
+        return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, other))
+
+    try:
+        there = await on_other(open_client())
+        here = pools.async_client()
+        await pools.aclose()
+        for _ in range(1000):
+            if there.is_closed:
+                break
+            await on_other(asyncio.sleep(0))
+        assert here.is_closed and there.is_closed
+    finally:
+        other.call_soon_threadsafe(other.stop)
+        thread.join(timeout=30)
+        other.close()
+
+
+async def test_after_aclose_the_running_loop_does_not_keep_the_pools_alive() -> None:
+    from langchain_provider._http import ConnectionPools
+
+    pools = ConnectionPools()
+    pools.async_client()
+    await pools.aclose()
+    gone = weakref.ref(pools)
+    del pools
+    gc.collect()
+    assert gone() is None
