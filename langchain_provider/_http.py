@@ -280,8 +280,10 @@ class ConnectionPools:
             task.add_done_callback(_closing.discard)
         elif loop.is_running():
             asyncio.run_coroutine_threadsafe(self._aclose_on(loop), loop)
-        else:
+        elif _running_loop() is None:
             loop.run_until_complete(self._aclose_on(loop))
+        # else: an idle loop cannot be run from inside another one; its close
+        # hook closes the client when that loop closes.
 
     def _close_on(self, loop: asyncio.AbstractEventLoop) -> None:
         """Close ``loop``'s client by running its ``aclose`` on that loop."""

@@ -203,6 +203,12 @@ def normalize_request_tools(body: MutableMapping[str, Any]) -> None:
     if body.get("tool_choice") is not None:
         names = tool_names(body.get("tools") or [])
         choice = convert_tool_choice(body["tool_choice"], names)
+        if choice == "required" and not names:
+            # The service would be told to call a tool it was not given.
+            raise ValueError(
+                f"tool_choice={body['tool_choice']!r} asks the model to call a "
+                "tool, but no tools are bound: bind some, or drop tool_choice."
+            )
         body["tool_choice"] = choice
 
 

@@ -667,6 +667,9 @@ class ChatSambaNova(BaseChatModel):
         policy = checked_policy(
             kwargs.pop("reasoning_in_history", None) or self.reasoning_in_history
         )
+        # Per call too, like reasoning_in_history: a client option, checked
+        # (and refused by name) where the messages are converted.
+        media = kwargs.pop("tool_result_media", None) or self.tool_result_media
         model = kwargs.get("model") or self.model
         profile = profile_for(model)
 
@@ -678,7 +681,7 @@ class ChatSambaNova(BaseChatModel):
             stream=stream,
             stream_usage=self.stream_usage if stream_usage is None else stream_usage,
             reasoning_in_history=policy,
-            tool_result_media=self.tool_result_media,
+            tool_result_media=media,
             takes_images=None if profile is None else profile.get("image_inputs"),
             on_left_out=left_out_warner(model, self._left_out_warned),
         )

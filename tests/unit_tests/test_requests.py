@@ -1158,3 +1158,27 @@ def test_each_run_of_tool_results_gets_its_own_image_turn() -> None:
     assert sent[2]["content"] == sent[5]["content"] == where
     assert sent[3] == image_turn("c1")
     assert sent[6] == image_turn("c2")
+
+
+def test_tool_result_media_per_call_applies_and_never_reaches_the_body() -> None:
+    """A client option per call, like reasoning_in_history: applied, not sent."""
+    png = "iVBORw0KGgo="
+    history = [
+        HumanMessage("look"),
+        AIMessage(
+            "",
+            tool_calls=[{"name": "shot", "args": {}, "id": "c1", "type": "tool_call"}],
+        ),
+        ToolMessage(
+            [{"type": "image", "base64": png, "mime_type": "image/png"}],
+            tool_call_id="c1",
+        ),
+    ]
+    llm, server = make_model(model="gemma-4-31B-it")
+    llm.invoke(history, tool_result_media="drop")
+    body = server.bodies[0]
+    assert "tool_result_media" not in body
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant", "tool"]
+    with pytest.raises(ValueError, match="tool_result_media must be one of"):
+        llm.invoke(history, tool_result_media="keep")
+    assert len(server.requests) == 1

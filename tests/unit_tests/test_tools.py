@@ -1222,3 +1222,21 @@ def test_tracing_sees_the_structured_output_method_and_schema(
     traced = handler.options["ls_structured_output_format"]
     assert traced["kwargs"] == {"method": method}
     assert traced["schema"]["title"] == "Joke"
+
+
+@pytest.mark.parametrize("choice", ["required", "any"])
+def test_a_forcing_tool_choice_with_no_tools_is_refused_before_sending(
+    choice: str,
+) -> None:
+    llm, server = make_model()
+    message = (
+        "tool_choice='required' asks the model to call a tool, but no tools are "
+        "bound: bind some, or drop tool_choice."
+    )
+    with pytest.raises(ValueError) as refused:  # bind_tools reads "any" as required
+        llm.bind_tools([], tool_choice=choice).invoke("hi")
+    assert str(refused.value) == message
+    with pytest.raises(ValueError) as refused:
+        llm.invoke("hi", tool_choice=choice)
+    assert str(refused.value) == message.replace("'required'", repr(choice))
+    assert server.requests == []

@@ -1492,3 +1492,24 @@ async def test_after_aclose_the_running_loop_does_not_keep_the_pools_alive() -> 
     del pools
     gc.collect()
     assert gone() is None
+
+
+def test_aclose_inside_a_loop_leaves_an_idle_loops_client_to_that_loop() -> None:
+    """An idle loop cannot run inside another: its own close hook closes it."""
+    from langchain_provider._http import ConnectionPools
+
+    other = asyncio.new_event_loop()
+    pools, idle_client = _pools_with_a_client_on(other)
+
+    async def main() -> Any:
+        client = pools.async_client()
+        await pools.aclose()  # raised RuntimeError: another loop is running
+        return client
+
+    try:
+        assert isinstance(pools, ConnectionPools)
+        assert asyncio.run(main()).is_closed
+        assert not idle_client.is_closed
+    finally:
+        other.close()
+    assert idle_client.is_closed
