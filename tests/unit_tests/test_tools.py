@@ -8,6 +8,7 @@ import functools
 import inspect
 import json
 import operator
+import os
 import re
 import warnings
 from typing import Annotated, Any
@@ -355,7 +356,11 @@ def test_a_sloppy_tool_schema_warning_points_at_the_bind_tools_call() -> None:
         warnings.simplefilter("always")
         line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
         model.bind_tools([sloppy])
-    assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
+    assert len(caught) == 1
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        # Under mutmut every function runs through a trampoline frame, which
+        # then takes the blame; the attribution is checked in plain runs only.
+        assert (caught[0].filename, caught[0].lineno) == (__file__, line)
 
 
 def test_a_tool_schema_that_can_never_be_sent_is_refused() -> None:
