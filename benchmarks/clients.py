@@ -37,6 +37,11 @@ CLIENTS: dict[str, tuple[str, str]] = {
         "LangChain fixed cost (fake model)",
         "from langchain_core.language_models.chat_models import BaseChatModel",
     ),
+    "minimal": (
+        "minimal LangChain model over httpx",
+        "import httpx, json\n"
+        "from langchain_core.language_models.chat_models import BaseChatModel",
+    ),
     "sambanova": (
         "langchain-sambanova",
         "from langchain_sambanova import ChatSambaNova",
@@ -139,6 +144,87 @@ def _floor(base_url: str) -> Client:
     return Client(stream, invoke, ainvoke)
 
 
+def _minimal(base_url: str) -> Client:
+    """The least a LangChain chat model over httpx can do, in one process.
+
+    The floor's HTTP and decoding inside a ``BaseChatModel`` that yields one
+    bare ``AIMessageChunk`` per chunk: no ids, metadata, usage, tool calls or
+    error handling. Summing the floor and the fake model (each measured alone,
+    with its code hot in the CPU's caches) gives less than running both in
+    one loop costs; this client measures that loop.
+    """
+    import httpx
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, AIMessageChunk
+    from langchain_core.outputs import (
+        ChatGeneration,
+        ChatGenerationChunk,
+        ChatResult,
+    )
+
+    url = base_url.rstrip("/") + "/chat/completions"
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=20)
+    client = httpx.Client(timeout=60, limits=limits)
+    async_clients: dict[Any, httpx.AsyncClient] = {}
+
+    def body(messages: list[Any], stream: bool) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "model": MODEL,
+            "messages": [{"role": "user", "content": m.content} for m in messages],
+        }
+        if stream:
+            request["stream"] = True
+            request["stream_options"] = {"include_usage": True}
+        return request
+
+    def result(payload: dict[str, Any]) -> ChatResult:
+        text = payload["choices"][0]["message"]["content"]
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+    class MinimalChatModel(BaseChatModel):
+        @property
+        def _llm_type(self) -> str:
+            return "benchmark-minimal"
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+            response = client.post(url, json=body(messages, False), headers=headers)
+            return result(response.json())
+
+        async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+            import asyncio
+
+            loop = asyncio.get_running_loop()
+            if loop not in async_clients:
+                async_clients[loop] = httpx.AsyncClient(timeout=60, limits=limits)
+            response = await async_clients[loop].post(
+                url, json=body(messages, False), headers=headers
+            )
+            return result(response.json())
+
+        def _stream(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+            with client.stream(
+                "POST", url, json=body(messages, True), headers=headers
+            ) as response:
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    choices = json.loads(data).get("choices")
+                    if choices:
+                        piece = choices[0]["delta"].get("content") or ""
+                        chunk = ChatGenerationChunk(
+                            message=AIMessageChunk(content=piece)
+                        )
+                        if run_manager:
+                            run_manager.on_llm_new_token(piece, chunk=chunk)
+                        yield chunk
+
+    return _langchain_client(MinimalChatModel())
+
+
 def _fake(base_url: str) -> Client:
     """LangChain's own cost: a chat model whose ``_stream`` yields the same
     2,000 chunks with no network, through the same ``.stream()`` machinery."""
@@ -175,6 +261,7 @@ FACTORIES: dict[str, Callable[[str], Client]] = {
     "ours": _ours,
     "floor": _floor,
     "fake": _fake,
+    "minimal": _minimal,
     "sambanova": _sambanova,
     "openai": _openai,
 }

@@ -18,6 +18,7 @@ _COLORS = {
     "ours": "#2a6fdb",
     "floor": "#9aa0a6",
     "fake": "#c4c8cc",
+    "minimal": "#6b7075",
     "sambanova": "#f29d38",
     "openai": "#3aa876",
 }
@@ -29,7 +30,7 @@ def _median(scenario: dict[str, Any], client: str) -> float | None:
 
 
 def evaluate_targets(scenarios: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Check issue 6's targets; ``met`` is None when data is missing."""
+    """Check the speed targets (issues 6, 18); ``met`` is None when data is missing."""
     targets = []
 
     def add(name: str, ours: float | None, bound: float | None, strict: bool) -> None:
@@ -56,6 +57,12 @@ def evaluate_targets(scenarios: dict[str, dict[str, Any]]) -> list[dict[str, Any
         "stream CPU/chunk <= 1.5 x (floor + LangChain fixed cost)",
         _median(stream, "ours"),
         1.5 * (floor + fake) if floor is not None and fake is not None else None,
+        strict=False,
+    )
+    add(
+        "stream CPU/chunk <= 1.10 x minimal LangChain model over httpx",
+        _median(stream, "ours"),
+        1.10 * minimal if (minimal := _median(stream, "minimal")) else None,
         strict=False,
     )
     add(
@@ -122,17 +129,24 @@ def render_markdown(results: dict[str, Any]) -> str:
     for scenario in ("stream", "invoke"):
         data = scenarios.get(scenario, {})
         floor, fake, ours = (_median(data, c) for c in ("floor", "fake", "ours"))
+        unit = SCENARIOS[scenario][1]
         if None not in (floor, fake, ours):
             sums.append(
                 f"- {scenario}: floor + LangChain fixed cost = "
-                f"{_fmt(floor + fake)} {SCENARIOS[scenario][1]}; ours is "
+                f"{_fmt(floor + fake)} {unit}; ours is "
                 f"×{ours / (floor + fake):.2f} of it."
+            )
+        minimal = _median(data, "minimal")
+        if None not in (minimal, ours):
+            sums.append(
+                f"- {scenario}: minimal LangChain model over httpx = "
+                f"{_fmt(minimal)} {unit}; ours is ×{ours / minimal:.2f} of it."
             )
     if sums:
         lines += ["", *sums]
     lines += [
         "",
-        "## Targets (issue 6)",
+        "## Targets (issues 6 and 18)",
         "",
         "| target | ours | bound | met |",
         "|---|---|---|---|",
@@ -229,7 +243,7 @@ def write_chart(results: dict[str, Any], path: Path) -> None:
         text = "\n".join(
             f"{marks[t['met']]} " + t["target"].replace(" <", "\n     <") for t in met
         )
-        ax.text(0, 1.0, "Targets (issue 6)\n\n" + text, va="top", fontsize=8.5)
+        ax.text(0, 1.0, "Targets (issues 6 and 18)\n\n" + text, va="top", fontsize=8.5)
         break
     meta = results["meta"]
     fig.suptitle(
