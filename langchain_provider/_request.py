@@ -23,6 +23,8 @@ string, or v1 ``reasoning`` blocks; a ``<think>`` block is never sent back in
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -178,6 +180,34 @@ def _block_text(block: Mapping[str, Any]) -> str:
     return text
 
 
+def _document_text(block: Any) -> str | None:
+    """The text a ``text-plain`` block (a plain-text document) carries inline.
+
+    The API has no documents, but a plain-text one is just text: its
+    ``text``, or its ``base64`` data read as UTF-8. ``None`` for any other
+    block, and for a document given only by reference (``url``,
+    ``file_id``): there is no text to send.
+
+    Raises:
+        ValueError: When the text is not a string, or the base64 data is not
+            UTF-8 text in base64.
+    """
+    if not isinstance(block, Mapping) or block.get("type") != "text-plain":
+        return None
+    if block.get("text") is not None:
+        return _block_text(block)
+    data = block.get("base64")
+    if data is None:
+        return None
+    try:
+        return base64.b64decode(data, validate=True).decode("utf-8")
+    except (TypeError, binascii.Error, UnicodeDecodeError) as error:
+        raise ValueError(
+            "A text-plain block's 'base64' must be UTF-8 text encoded in base64 "
+            f"({error})."
+        ) from None
+
+
 def _content_to_api(
     content: str | list[Any], *, allow_images: bool
 ) -> str | list[dict[str, Any]]:
@@ -196,6 +226,8 @@ def _content_to_api(
             raise ValueError(f"Unsupported content block {block!r}.")
         elif block.get("type") == "text":
             parts.append({"type": "text", "text": _block_text(block)})
+        elif (text := _document_text(block)) is not None:
+            parts.append({"type": "text", "text": text})
         elif block.get("type") in ("image", "image_url") or is_data_content_block(
             dict(block)
         ):
@@ -261,7 +293,12 @@ ToolResultMedia = Literal["move", "drop", "refuse"]
 TOOL_RESULT_MEDIA: tuple[str, ...] = get_args(ToolResultMedia)
 
 _MEDIA_TYPES = frozenset({"image", "image_url", "file", "audio", "video"})
-_MEDIA_LABELS = {"file": "A file", "audio": "An audio clip", "video": "A video"}
+_MEDIA_LABELS = {
+    "file": "A file",
+    "audio": "An audio clip",
+    "video": "A video",
+    "text-plain": "A text document",
+}
 
 
 def _is_media(block: Any) -> bool:
@@ -301,6 +338,8 @@ def _tool_result_to_api(
             texts.append(block)
         elif isinstance(block, Mapping) and block.get("type") == "text":
             texts.append(str(block.get("text") or ""))
+        elif (text := _document_text(block)) is not None:
+            texts.append(text)
         elif _is_media(block):
             kind = _media_kind(block)
             if policy == "refuse":
@@ -326,7 +365,7 @@ def _tool_result_to_api(
                     else "An image (the model takes no images)"
                 )
             else:
-                label = _MEDIA_LABELS.get(kind, f"A {kind} block")
+                label = _MEDIA_LABELS[kind]  # kind: a data block type, image aside
                 mime = block.get("mime_type")
                 label += f" ({mime})" if isinstance(mime, str) else ""
                 left_out.append(f"{label} (the API takes no files, audio or video)")

@@ -373,7 +373,8 @@ class ChatSambaNova(BaseChatModel):
     so; elsewhere they are left out with a short note in the tool message.
     ``"drop"``: always leave them out with a note. Anything left out is
     logged once per model instance as a warning. ``"refuse"``: raise
-    ``ValueError`` before sending. The messages given are never modified."""
+    ``ValueError`` before sending. The messages given are never modified.
+    Plain-text documents (``text-plain`` blocks) are text: sent as such."""
 
     streaming: bool = False
     """Whether ``invoke`` streams under the hood (useful with streaming callbacks)."""

@@ -530,9 +530,13 @@ def _sent_after_the_tool_call(content: list, **settings: Any) -> list[dict]:
         pytest.param(
             VISION_MODEL,
             "move",
-            {"type": "text-plain", "text": "a,b", "mime_type": "text/csv"},
-            f"A text-plain block (text/csv) {NOT_SENT}",
-            id="another data block kind",
+            {
+                "type": "text-plain",
+                "url": "https://x.test/a.txt",
+                "mime_type": "text/plain",
+            },
+            f"A text document (text/plain) {NOT_SENT}",
+            id="a text document given by URL",
         ),
     ],
 )
@@ -551,6 +555,50 @@ def test_media_a_tool_result_cannot_send_is_named_in_a_note(
             "tool_call_id": "c1",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"type": "text-plain", "text": "a,b\n1,2", "mime_type": "text/plain"},
+        {"type": "text-plain", "base64": "YSxiCjEsMg==", "mime_type": "text/plain"},
+    ],
+    ids=["inline text", "base64"],
+)
+def test_a_plain_text_document_a_tool_returns_is_sent_as_its_text(
+    document: dict,
+) -> None:
+    # MCP resources and v1 tool outputs carry text files as text-plain blocks:
+    # they are text, so the model reads them rather than a note.
+    sent = _sent_after_the_tool_call(
+        [{"type": "text", "text": "file:"}, document], model=TEXT_MODEL
+    )
+    assert sent == [
+        {"role": "tool", "content": "file:\na,b\n1,2", "tool_call_id": "c1"}
+    ]
+
+
+def test_a_plain_text_document_in_a_user_message_is_sent_as_its_text() -> None:
+    model, server = make_model()
+    document = {"type": "text-plain", "text": "a,b", "mime_type": "text/plain"}
+    model.invoke([HumanMessage([{"type": "text", "text": "Sum:"}, document])])
+    assert server.body["messages"] == [{"role": "user", "content": "Sum:\na,b"}]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [("not base64!", "Only base64 data is allowed"), ("//79", "invalid start byte")],
+)
+def test_a_plain_text_document_that_is_not_text_in_base64_is_refused_before_sending(
+    data: str, problem: str
+) -> None:
+    model, server = make_model()
+    document = {"type": "text-plain", "base64": data, "mime_type": "text/plain"}
+    expected = "^A text-plain block's 'base64' must be UTF-8 text encoded in base64 "
+    with pytest.raises(ValueError, match=expected) as caught:
+        model.invoke([HumanMessage([document])])
+    assert problem in str(caught.value)
+    assert server.calls == 0
 
 
 def test_media_left_out_is_logged_once_per_model_naming_the_model_and_the_media(
