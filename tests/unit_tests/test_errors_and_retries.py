@@ -1883,7 +1883,7 @@ def test_a_model_waits_for_the_reset_before_retrying_a_429():
     assert waits == [3.5]
 
 
-@pytest.mark.parametrize("status", [301, 302, 307, 308])
+@pytest.mark.parametrize("status", [300, 301, 302, 307, 308])
 def test_a_redirect_is_a_status_error_that_names_where_and_is_not_retried(
     status: int,
 ) -> None:
