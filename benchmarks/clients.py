@@ -11,7 +11,7 @@ benchmark of a broken client is meaningless.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,16 +90,21 @@ def _openai(base_url: str) -> Client:
     return _langchain_client(llm)
 
 
-def _floor(base_url: str) -> Client:
-    """No LangChain: httpx, SSE lines and ``json.loads`` per chunk."""
-    import httpx
+class _RawHTTP:
+    """httpx, SSE lines and ``json.loads``: what the floor and the minimal
+    model do, with the same request body and pool limits as ours."""
 
-    url = base_url.rstrip("/") + "/chat/completions"
-    headers = {"Authorization": f"Bearer {API_KEY}"}
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=20)  # as ours
-    client = httpx.Client(timeout=60, limits=limits)
-    async_clients: dict[Any, httpx.AsyncClient] = {}
+    def __init__(self, base_url: str) -> None:
+        import httpx
 
+        self._httpx = httpx
+        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.headers = {"Authorization": f"Bearer {API_KEY}"}
+        self.limits = httpx.Limits(max_connections=1000, max_keepalive_connections=20)
+        self.client = httpx.Client(timeout=60, limits=self.limits)
+        self._async_clients: dict[Any, Any] = {}
+
+    @staticmethod
     def body(prompt: str, stream: bool) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": MODEL,
@@ -110,10 +115,10 @@ def _floor(base_url: str) -> Client:
             request["stream_options"] = {"include_usage": True}
         return request
 
-    def stream(prompt: str) -> str:
-        parts = []
-        with client.stream(
-            "POST", url, json=body(prompt, True), headers=headers
+    def pieces(self, prompt: str) -> Iterator[str]:
+        """Each streamed chunk's content."""
+        with self.client.stream(
+            "POST", self.url, json=self.body(prompt, True), headers=self.headers
         ) as response:
             for line in response.iter_lines():
                 if not line.startswith("data:"):
@@ -123,25 +128,32 @@ def _floor(base_url: str) -> Client:
                     break
                 choices = json.loads(data).get("choices")
                 if choices:
-                    parts.append(choices[0]["delta"].get("content") or "")
-        return "".join(parts)
+                    yield choices[0]["delta"].get("content") or ""
 
-    def invoke(prompt: str) -> str:
-        response = client.post(url, json=body(prompt, False), headers=headers)
-        return response.json()["choices"][0]["message"]["content"]
-
-    async def ainvoke(prompt: str) -> str:
-        import asyncio
-
-        loop = asyncio.get_running_loop()
-        if loop not in async_clients:
-            async_clients[loop] = httpx.AsyncClient(timeout=60, limits=limits)
-        response = await async_clients[loop].post(
-            url, json=body(prompt, False), headers=headers
+    def invoke(self, prompt: str) -> str:
+        response = self.client.post(
+            self.url, json=self.body(prompt, False), headers=self.headers
         )
         return response.json()["choices"][0]["message"]["content"]
 
-    return Client(stream, invoke, ainvoke)
+    async def ainvoke(self, prompt: str) -> str:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if loop not in self._async_clients:
+            self._async_clients[loop] = self._httpx.AsyncClient(
+                timeout=60, limits=self.limits
+            )
+        response = await self._async_clients[loop].post(
+            self.url, json=self.body(prompt, False), headers=self.headers
+        )
+        return response.json()["choices"][0]["message"]["content"]
+
+
+def _floor(base_url: str) -> Client:
+    """No LangChain: httpx, SSE lines and ``json.loads`` per chunk."""
+    raw = _RawHTTP(base_url)
+    return Client(lambda prompt: "".join(raw.pieces(prompt)), raw.invoke, raw.ainvoke)
 
 
 def _minimal(base_url: str) -> Client:
@@ -153,7 +165,6 @@ def _minimal(base_url: str) -> Client:
     with its code hot in the CPU's caches) gives less than running both in
     one loop costs; this client measures that loop.
     """
-    import httpx
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import AIMessage, AIMessageChunk
     from langchain_core.outputs import (
@@ -162,24 +173,9 @@ def _minimal(base_url: str) -> Client:
         ChatResult,
     )
 
-    url = base_url.rstrip("/") + "/chat/completions"
-    headers = {"Authorization": f"Bearer {API_KEY}"}
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=20)
-    client = httpx.Client(timeout=60, limits=limits)
-    async_clients: dict[Any, httpx.AsyncClient] = {}
+    raw = _RawHTTP(base_url)
 
-    def body(messages: list[Any], stream: bool) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "model": MODEL,
-            "messages": [{"role": "user", "content": m.content} for m in messages],
-        }
-        if stream:
-            request["stream"] = True
-            request["stream_options"] = {"include_usage": True}
-        return request
-
-    def result(payload: dict[str, Any]) -> ChatResult:
-        text = payload["choices"][0]["message"]["content"]
+    def result(text: str) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
 
     class MinimalChatModel(BaseChatModel):
@@ -188,39 +184,17 @@ def _minimal(base_url: str) -> Client:
             return "benchmark-minimal"
 
         def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
-            response = client.post(url, json=body(messages, False), headers=headers)
-            return result(response.json())
+            return result(raw.invoke(messages[-1].content))
 
         async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
-            import asyncio
-
-            loop = asyncio.get_running_loop()
-            if loop not in async_clients:
-                async_clients[loop] = httpx.AsyncClient(timeout=60, limits=limits)
-            response = await async_clients[loop].post(
-                url, json=body(messages, False), headers=headers
-            )
-            return result(response.json())
+            return result(await raw.ainvoke(messages[-1].content))
 
         def _stream(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
-            with client.stream(
-                "POST", url, json=body(messages, True), headers=headers
-            ) as response:
-                for line in response.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    choices = json.loads(data).get("choices")
-                    if choices:
-                        piece = choices[0]["delta"].get("content") or ""
-                        chunk = ChatGenerationChunk(
-                            message=AIMessageChunk(content=piece)
-                        )
-                        if run_manager:
-                            run_manager.on_llm_new_token(piece, chunk=chunk)
-                        yield chunk
+            for piece in raw.pieces(messages[-1].content):
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+                if run_manager:
+                    run_manager.on_llm_new_token(piece, chunk=chunk)
+                yield chunk
 
     return _langchain_client(MinimalChatModel())
 
