@@ -1515,6 +1515,22 @@ def test_the_registry_shares_one_pacer_per_target_and_hides_the_key():
     assert not any("sk-secret" in str(key) for key in _rate_limits._pacers)
 
 
+def test_no_key_and_no_model_are_a_target_of_their_own():
+    keyless = pacer_for("http://h/v1", None, None)
+    assert pacer_for("http://h/v1", "", "") is keyless  # empty is the same as none
+    # Whatever a key or a model is called, even like a placeholder, it is
+    # another target than none at all.
+    assert pacer_for("http://h/v1", "XXXX", None) is not keyless
+    assert pacer_for("http://h/v1", None, "XXXX") is not keyless
+
+
+def test_only_trailing_slashes_of_the_base_url_are_ignored():
+    one = pacer_for("http://h/v1", "k", "m")
+    assert pacer_for("http://h/v1//", "k", "m") is one
+    assert pacer_for("http://h/v1X", "k", "m") is not one
+    assert pacer_for("http://h/vX", "k", "m") is not pacer_for("http://h/v", "k", "m")
+
+
 # -- cold start ------------------------------------------------------------------
 
 
@@ -1544,6 +1560,61 @@ def test_a_slow_probe_lets_one_more_go_after_the_probe_timeout():
     clock.sleep(2.0)
     second = p.acquire()  # no wait: the probe is overdue
     assert clock.sleeps == [2.0] and p._probe is second
+
+
+async def test_calls_held_by_the_probe_go_at_the_reset_its_answer_reports():
+    """The probe's answer fills the window, which resets before the probe
+    timeout: the calls held by the probe go at that reset, not at the timeout."""
+    clock = VirtualClock()
+    p = pacer(clock, probe_timeout=2.0)
+    probe = await p.aacquire()
+    waiting = asyncio.create_task(p.aacquire())
+    await asyncio.sleep(0)
+    probe.answered(window(0, 0.5), 200)
+    (ticket,) = await clock.run(waiting)
+    assert clock.now == 1000.5 and clock.sleeps == [2.0, 0.5]
+    assert p._probe is ticket  # the window has reset: it probes the next one
+
+
+async def test_a_probe_that_fails_lets_exactly_one_waiting_call_probe_next():
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    probe = await p.aacquire()
+    waiting = [asyncio.create_task(p.aacquire()) for _ in range(3)]
+    await asyncio.sleep(0)
+    probe.release()  # no answer: the first in line probes instead
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert [task.done() for task in waiting] == [True, False, False]
+    assert p._probe is waiting[0].result()
+    assert clock.sleeps == [2.0] * 3  # the others were not woken for nothing
+    waiting[0].result().answered(window(1, 5.0), 200)  # one place: the next in line
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert [task.done() for task in waiting] == [True, True, False]
+    waiting[2].cancel()
+    await asyncio.gather(waiting[2], return_exceptions=True)
+
+
+async def test_a_late_answer_while_a_new_probe_is_out_keeps_the_waiting_calls_turn():
+    clock = VirtualClock()
+    p = pacer(clock, probe_timeout=2.0)
+    start_window(p, remaining=5, reset=1.0)
+    late = await p.aacquire()
+    clock.now += 1.5  # the window has ended: the next call probes a new one
+    probe = await p.aacquire()
+    waiting = [asyncio.create_task(p.aacquire()) for _ in range(2)]
+    await asyncio.sleep(0)
+    late.answered(window(4, 0.0), 200)  # the ended window's answer frees nothing
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert clock.sleeps == [2.0] * 2  # nobody was woken to wait again
+    probe.answered(window(1, 5.0), 200)  # one place: the first in line takes it
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert [task.done() for task in waiting] == [True, False]
+    waiting[1].cancel()
+    await asyncio.gather(waiting[1], return_exceptions=True)
 
 
 def test_a_sync_waiter_is_woken_by_an_answer_from_another_thread():
@@ -1662,6 +1733,101 @@ async def test_a_cancelled_waiter_leaves_no_trace():
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert p._waiters == [] and p.in_flight == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [window(1, 5.0), window(1, 10.0)],
+    ids=["one-left-two-in-flight", "new-window-resetting-exactly-max-wait-away"],
+)
+async def test_an_answer_that_frees_no_place_keeps_the_waiting_calls_turn(
+    answer: dict[str, Any],
+):
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0, max_wait=10.0)
+    start_window(p, remaining=3, reset=5.0)
+    first, second, third = [await p.aacquire() for _ in range(3)]
+    waiting = [asyncio.create_task(p.aacquire()) for _ in range(2)]
+    await asyncio.sleep(0)
+    first.answered(answer, 200)  # one left, two still in flight: no room
+    newcomer = asyncio.create_task(p.aacquire())  # came after the others
+    for _ in range(10):
+        await asyncio.sleep(0)
+    second.release()  # one left, one in flight: still no room
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert not any(task.done() for task in [*waiting, newcomer])
+    assert len(clock.sleeps) == 3  # each waited once: none was woken for nothing
+    third.release()  # now the one place left is free: the first in line takes it
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert [task.done() for task in [*waiting, newcomer]] == [True, False, False]
+    for task in [waiting[1], newcomer]:
+        task.cancel()
+    await asyncio.gather(waiting[1], newcomer, return_exceptions=True)
+
+
+async def test_a_new_window_resetting_beyond_max_wait_lets_every_waiting_call_go():
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0, max_wait=10.0)
+    start_window(p, remaining=2, reset=5.0)
+    held, _other = await p.aacquire(), await p.aacquire()
+    waiting = [asyncio.create_task(p.aacquire()) for _ in range(3)]
+    await asyncio.sleep(0)
+    held.answered(window(1, 11.0), 200)  # a quota, not a burst limit: no wait
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert all(task.done() for task in waiting)
+    assert clock.now == 1000.0 and clock.sleeps == [5.0] * 3
+
+
+def test_a_sync_caller_interrupted_right_after_its_wake_up_passes_the_place_on(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A signal handler's exception (say) ends the woken caller's wait before it
+    takes the freed place: the next caller in line gets it."""
+    from langchain_provider import _retry as module
+
+    class Interrupted(BaseException):
+        pass
+
+    clock = Clock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=1, reset=50.0)
+    held = p.acquire()
+    got: list[Ticket] = []
+    real_event = threading.Event
+    events: list[Any] = []
+
+    class InterruptedEvent:
+        """The first caller's event: woken, then interrupted at once."""
+
+        def __init__(self) -> None:
+            self.set = real_event().set
+
+        def wait(self, timeout: float) -> bool:
+            next_in_line.start()
+            while len(p._waiters) < 2:  # the next caller is parked behind
+                real_event().wait(0.001)
+            held.release()  # frees the place: this caller is woken for it ...
+            raise Interrupted  # ... and interrupted before it takes it
+
+    class Threading:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(threading, name)
+
+        @staticmethod
+        def Event() -> Any:  # noqa: N802 - stands in for threading.Event
+            events.append(None)
+            return InterruptedEvent() if len(events) == 1 else real_event()
+
+    next_in_line = threading.Thread(target=lambda: got.append(p.acquire()), daemon=True)
+    monkeypatch.setattr(module, "threading", Threading())
+    with pytest.raises(Interrupted):
+        p.acquire()
+    assert p._waiters == []  # the wake-up went on to the next caller
+    next_in_line.join(timeout=10)
+    assert got and p.in_flight == 1 and clock.sleeps == []
 
 
 def test_the_ticket_releases_its_place_on_an_exception():
