@@ -1230,6 +1230,25 @@ def test_a_clean_key_is_kept_as_is() -> None:
     assert normalize_api_key(None) is None
 
 
+def test_a_key_comes_back_secret_and_stripped_whatever_its_form() -> None:
+    """A plain string comes back a SecretStr (never as text), and a SecretStr
+    with stray whitespace comes back stripped, not as given."""
+    plain = normalize_api_key(KEY)
+    assert isinstance(plain, SecretStr) and plain.get_secret_value() == KEY
+    padded = normalize_api_key(SecretStr(f" {KEY}\n"))
+    assert isinstance(padded, SecretStr) and padded.get_secret_value() == KEY
+
+
+def test_the_endpoint_is_the_base_url_without_its_trailing_slashes() -> None:
+    for base_url, path in [
+        ("http://h.test/vX", "/vX/chat/completions"),
+        ("http://h.test/v1//", "/v1/chat/completions"),
+    ]:
+        model, server = make_model(base_url=base_url)
+        model.invoke("hi")
+        assert server.requests[0].url.path == path
+
+
 @pytest.mark.parametrize(
     ("bad", "named"),
     [
