@@ -305,13 +305,16 @@ class _Wait:
 
 
 class _Waiter:
-    """Internal: one caller waiting for an answer to free a place."""
+    """Internal: one caller waiting for an answer to free a place.
 
-    __slots__ = ("wake", "woken")
+    ``promised``: woken for a place that is kept for it (`Pacer._promised`).
+    """
+
+    __slots__ = ("promised", "wake")
 
     def __init__(self, wake: Callable[[], None]) -> None:
         self.wake = wake
-        self.woken = False
+        self.promised = False
 
 
 class Ticket:
@@ -384,6 +387,10 @@ class Pacer:
       no wait; the server's 429 fails fast (``QuotaExceededError``), and so
       does the daily window, which the pacer never waits for.
 
+    Waiting calls get freed places in the order they came: a place freed for
+    a waiting call is kept for it until it starts (or gives up, and passes
+    it to the next in line), so a call that comes meanwhile waits behind.
+
     Args:
         now: The clock (monotonic seconds).
         sleep: How sync callers wait for a reset.
@@ -422,6 +429,9 @@ class Pacer:
         self._probe_since = 0.0
         self._throttled_at: float | None = None  # reset_at of the window last cut
         self._waiters: list[_Waiter] = []
+        # Places freed for woken waiters that have not started yet: taken for
+        # everyone else, or a newcomer could overtake them.
+        self._promised = 0
 
     def __repr__(self) -> str:
         return (
@@ -437,21 +447,31 @@ class Pacer:
     def _cap(self) -> int:
         return max(1, math.ceil(self.remaining * self.share))
 
-    def _admit(self, now: float) -> _Wait | None:
-        """``None`` and a place taken, or how to wait before asking again."""
+    def _admit(self, now: float, promised: bool = False) -> _Wait | None:
+        """``None`` and a place taken, or how to wait before asking again.
+
+        ``promised``: the caller was woken for a place kept for it (and no
+        longer counted in ``_promised``); a newcomer leaves those places be.
+        """
         if not self.paced:
             return None
+        taken = self.in_flight + self._promised
         if self._live(now):
             assert self.reset_at is not None
             left = self.reset_at - now
             if left > self._max_wait or (
-                self.remaining > 0 and self.in_flight < min(self._cap(), self.remaining)
+                self.remaining > 0 and taken < min(self._cap(), self.remaining)
             ):
                 return None
-            # Only an answer or a release of ours can free a place before the
-            # reset; with none in flight, nothing but the reset will.
-            return _Wait(left, on_answer=self.in_flight > 0 and self.remaining > 0)
-        if self._probe is None or now >= self._probe_since + self._probe_timeout:
+            # Only an answer or a release of ours (or a woken waiter giving up)
+            # can free a place before the reset; with none, only the reset will.
+            return _Wait(left, on_answer=taken > 0 and self.remaining > 0)
+        if self._probe is None:
+            if promised or not self._promised:
+                return None
+            # A woken waiter is about to probe: wait for its answer.
+            return _Wait(self._probe_timeout, on_answer=True)
+        if now >= self._probe_since + self._probe_timeout:
             return None
         return _Wait(self._probe_since + self._probe_timeout - now, on_answer=True)
 
@@ -462,18 +482,19 @@ class Pacer:
             self._probe, self._probe_since = ticket, now
         return ticket
 
-    def _free_places(self, now: float) -> int:
-        """How many waiters to wake: those that may start, or all to re-plan."""
+    def _free_places(self, now: float) -> int | None:
+        """How many places waiters may take now, or ``None``: wake all to re-plan."""
         if not self.paced:
-            return len(self._waiters)
+            return None
         if self._live(now):
             if self.remaining <= 0 or (
                 self.reset_at is not None and self.reset_at - now > self._max_wait
             ):
                 # Full: each goes back to sleep until the reset, exactly.
-                return len(self._waiters)
-            return max(0, min(self._cap(), self.remaining) - self.in_flight)
-        return 1 if self._probe is None else 0
+                return None
+            taken = self.in_flight + self._promised
+            return max(0, min(self._cap(), self.remaining) - taken)
+        return 1 if self._probe is None and not self._promised else 0
 
     def _learn(
         self, rate_limit: Mapping[str, Any] | None, status: int, now: float
@@ -527,25 +548,38 @@ class Pacer:
             waiter.wake()
 
     def _pop_waiters(self, now: float) -> list[_Waiter]:
-        count = self._free_places(now)
+        """Take the waiters to wake off the line.
+
+        Each woken to start gets a place kept for it; a re-plan keeps none,
+        as its waiters only go back to sleep.
+        """
+        places = self._free_places(now)
+        count = len(self._waiters) if places is None else places
         woken, self._waiters = self._waiters[:count], self._waiters[count:]
-        for waiter in woken:
-            waiter.woken = True
+        if places is not None:
+            self._promised += len(woken)
+            for waiter in woken:
+                waiter.promised = True
         return woken
 
-    def _forget(self, waiter: _Waiter, *, gave_up: bool) -> None:
-        """Drop a waiter that stopped waiting.
+    def _forget(self, waiter: _Waiter, *, gave_up: bool) -> bool:
+        """Drop a waiter that stopped waiting; whether a place is kept for it.
 
-        One that gives up (an exception, a cancellation) after being woken
-        passes the wake-up on: the place it was meant for is still free.
+        Asked under the lock, not of its event: a wake-up can come just after
+        the wait timed out, and the place kept with it must not be lost. One
+        that gives up (an exception, a cancellation) passes that place on.
         """
         with self._lock:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
-                return
-            woken = self._pop_waiters(self._now()) if gave_up and waiter.woken else []
+                return False
+            if not (gave_up and waiter.promised):
+                return waiter.promised
+            self._promised -= 1
+            woken = self._pop_waiters(self._now())
         for other in woken:
             other.wake()
+        return False
 
     # -- waiting (outside the lock) ---------------------------------------------
 
@@ -555,11 +589,14 @@ class Pacer:
         A wait for an answer of another thread uses a ``threading.Event``; a
         wait for the window's reset goes through ``sleep``.
         """
+        promised = False
         while True:
             event = threading.Event()
             with self._lock:
                 now = self._now()
-                wait = self._admit(now)
+                if promised:  # the place kept for this caller: its own to take
+                    self._promised -= 1
+                wait = self._admit(now, promised)
                 if wait is None:
                     return self._start(now)
                 waiter = _Waiter(event.set) if wait.on_answer else None
@@ -573,7 +610,7 @@ class Pacer:
                 event.wait(wait.seconds)
                 gave_up = False
             finally:
-                self._forget(waiter, gave_up=gave_up)
+                promised = self._forget(waiter, gave_up=gave_up)
 
     async def aacquire(self) -> Ticket:
         """Wait (async) until a request may start; return its ticket.
@@ -582,11 +619,14 @@ class Pacer:
         a wake-up meant for it goes to the next waiter.
         """
         loop = asyncio.get_running_loop()
+        promised = False
         while True:
             future: asyncio.Future[None] = loop.create_future()
             with self._lock:
                 now = self._now()
-                wait = self._admit(now)
+                if promised:  # the place kept for this caller: its own to take
+                    self._promised -= 1
+                wait = self._admit(now, promised)
                 if wait is None:
                     return self._start(now)
                 waiter = (
@@ -608,7 +648,7 @@ class Pacer:
                 gave_up = False
             finally:
                 sleeper.cancel()
-                self._forget(waiter, gave_up=gave_up)
+                promised = self._forget(waiter, gave_up=gave_up)
 
 
 def _resolve_threadsafe(loop: asyncio.AbstractEventLoop, future: Any) -> None:

@@ -1668,6 +1668,46 @@ def test_sync_waiters_get_freed_places_in_the_order_they_came():
     assert [n for n, _ in got] == [0, 1, 2]
 
 
+def _until(condition: Any) -> None:
+    """Let other threads run until ``condition()`` holds (10 s at most)."""
+    for _ in range(10_000):
+        if condition():
+            return
+        threading.Event().wait(0.001)
+    raise AssertionError("the other threads never got there")
+
+
+def test_a_sync_newcomer_leaves_the_place_freed_for_a_woken_waiter_to_it():
+    """A call that comes between a waiter's wake-up and its start waits behind."""
+    clock = Clock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=1, reset=50.0)
+    held = p.acquire()
+    got: dict[str, Ticket] = {}
+
+    def call(name: str) -> None:
+        got[name] = p.acquire()
+
+    first = threading.Thread(target=call, args=("first",), daemon=True)
+    first.start()
+    _until(lambda: len(p._waiters) == 1)
+    (waiter,) = p._waiters
+    deliver, waiter.wake = waiter.wake, lambda: None  # the wake-up is on its way
+    held.release()  # the place frees: the first in line is woken for it
+    newcomer = threading.Thread(target=call, args=("newcomer",), daemon=True)
+    newcomer.start()
+    _until(lambda: "newcomer" in got or len(p._waiters) == 1)
+    assert "newcomer" not in got  # it waits behind, the place is kept
+    deliver()  # the first caller runs at last and takes its place
+    first.join(timeout=10)
+    assert list(got) == ["first"]
+    got["first"].release()  # the newcomer's turn
+    newcomer.join(timeout=10)
+    assert list(got) == ["first", "newcomer"]
+    got["newcomer"].release()
+    assert p.in_flight == 0 and p._promised == 0 and clock.sleeps == []
+
+
 # -- cancellation and release ----------------------------------------------------
 
 
@@ -1701,7 +1741,7 @@ async def test_a_woken_waiter_cancelled_in_a_known_window_passes_its_place_on():
     (outcome,) = await asyncio.gather(first, return_exceptions=True)
     assert isinstance(outcome, asyncio.CancelledError)
     await asyncio.wait_for(second, timeout=5)
-    assert p.in_flight == 2 and p._waiters == []
+    assert p.in_flight == 2 and p._waiters == [] and p._promised == 0
 
 
 async def test_freed_places_go_to_the_waiters_in_the_order_they_came():
@@ -1722,6 +1762,52 @@ async def test_freed_places_go_to_the_waiters_in_the_order_they_came():
     assert clock.sleeps == [5.0] * 3  # each waited once: none was woken for nothing
     waiting[2].cancel()
     await asyncio.gather(waiting[2], return_exceptions=True)
+
+
+async def test_a_new_task_leaves_the_place_freed_for_a_woken_waiter_to_it():
+    """A task that comes between a waiter's wake-up and its resumption waits."""
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=1, reset=50.0)
+    held = await p.aacquire()
+    first = asyncio.create_task(p.aacquire())
+    await asyncio.sleep(0)  # parked
+    held.release()  # wakes the first; it resumes on a later turn of the loop
+    newcomer = asyncio.create_task(p.aacquire())  # runs before it does
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert first.done() and not newcomer.done()
+    first.result().release()  # the newcomer's turn
+    (await asyncio.wait_for(newcomer, timeout=10)).release()
+    assert p.in_flight == 0 and p._promised == 0 and p._waiters == []
+    assert clock.sleeps == [50.0] * 2  # each waited once: none was woken for nothing
+
+
+async def test_a_woken_waiter_that_gives_up_passes_its_kept_place_to_the_next():
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=1, reset=50.0)
+    held = await p.aacquire()
+    first = asyncio.create_task(p.aacquire())
+    second = asyncio.create_task(p.aacquire())
+    await asyncio.sleep(0)
+    next_in_line = p._waiters[1]
+    deliver, next_in_line.wake = next_in_line.wake, lambda: None  # held up
+    held.release()  # the place frees for the first ...
+    first.cancel()  # ... which gives up before it runs: the place is the second's
+    (outcome,) = await asyncio.gather(first, return_exceptions=True)
+    assert isinstance(outcome, asyncio.CancelledError)
+    newcomer = asyncio.create_task(p.aacquire())  # comes before the second runs
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert not newcomer.done()
+    deliver()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert second.done() and not newcomer.done()
+    second.result().release()
+    (await asyncio.wait_for(newcomer, timeout=10)).release()
+    assert p.in_flight == 0 and p._promised == 0 and p._waiters == []
 
 
 async def test_a_cancelled_waiter_leaves_no_trace():
@@ -1827,7 +1913,7 @@ def test_a_sync_caller_interrupted_right_after_its_wake_up_passes_the_place_on(
         p.acquire()
     assert p._waiters == []  # the wake-up went on to the next caller
     next_in_line.join(timeout=10)
-    assert got and p.in_flight == 1 and clock.sleeps == []
+    assert got and p.in_flight == 1 and clock.sleeps == [] and p._promised == 0
 
 
 def test_the_ticket_releases_its_place_on_an_exception():
@@ -1892,6 +1978,7 @@ async def test_a_full_windows_waiter_sleeps_to_the_reset_through_answers():
     assert clock.sleeps == [5.0] and not waiting.done()
     (ticket,) = await clock.run(waiting)
     assert p._probe is ticket  # after the reset, the first request probes
+    assert p._promised == 0  # a wait that ran out was no wake-up: nothing kept
 
 
 async def test_a_burst_takes_exactly_the_windows_it_needs_without_a_429():
