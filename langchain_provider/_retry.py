@@ -575,11 +575,16 @@ class Pacer:
                 return False
             if not (gave_up and waiter.promised):
                 return waiter.promised
+        self._pass_on()
+        return False
+
+    def _pass_on(self) -> None:
+        """A place kept for a caller that gives up goes to the next in line."""
+        with self._lock:
             self._promised -= 1
             woken = self._pop_waiters(self._now())
         for other in woken:
             other.wake()
-        return False
 
     # -- waiting (outside the lock) ---------------------------------------------
 
@@ -590,27 +595,35 @@ class Pacer:
         wait for the window's reset goes through ``sleep``.
         """
         promised = False
-        while True:
-            event = threading.Event()
-            with self._lock:
-                now = self._now()
-                if promised:  # the place kept for this caller: its own to take
-                    self._promised -= 1
-                wait = self._admit(now, promised)
-                if wait is None:
-                    return self._start(now)
-                waiter = _Waiter(event.set) if wait.on_answer else None
-                if waiter is not None:
-                    self._waiters.append(waiter)
-            if waiter is None:
-                self._sleep(wait.seconds)
-                continue
-            gave_up = True
-            try:
-                event.wait(wait.seconds)
-                gave_up = False
-            finally:
-                promised = self._forget(waiter, gave_up=gave_up)
+        try:
+            while True:
+                event = threading.Event()
+                with self._lock:
+                    now = self._now()
+                    if promised:  # the place kept for this caller: its own to take
+                        self._promised -= 1
+                    wait, promised = self._admit(now, promised), False
+                    if wait is None:
+                        return self._start(now)
+                    waiter = _Waiter(event.set) if wait.on_answer else None
+                    if waiter is not None:
+                        self._waiters.append(waiter)
+                if waiter is None:
+                    self._sleep(wait.seconds)
+                    continue
+                gave_up = True
+                try:
+                    event.wait(wait.seconds)
+                    gave_up = False
+                finally:
+                    promised = self._forget(waiter, gave_up=gave_up)
+        except BaseException:
+            # Interrupted (a signal handler's exception, say) after being
+            # woken for a place and before taking it: the place is passed on,
+            # or it would stay kept for nobody.
+            if promised:
+                self._pass_on()
+            raise
 
     async def aacquire(self) -> Ticket:
         """Wait (async) until a request may start; return its ticket.

@@ -1708,6 +1708,122 @@ def test_a_sync_newcomer_leaves_the_place_freed_for_a_woken_waiter_to_it():
     assert p.in_flight == 0 and p._promised == 0 and clock.sleeps == []
 
 
+def test_a_sync_caller_interrupted_after_its_wake_up_passes_the_kept_place_on(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Woken, then interrupted (a signal handler's exception, say) before it
+    takes the place kept for it: the place goes to the next in line, and is
+    not kept for nobody."""
+    from langchain_provider import _retry as module
+
+    class Interrupted(BaseException):
+        pass
+
+    clock = Clock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=1, reset=50.0)
+    held = p.acquire()
+    got: list[Ticket] = []
+    real_event = threading.Event
+    main = threading.current_thread()
+    made_here: list[None] = []
+
+    class WokenEvent:
+        """This caller's first event: it is woken while it waits."""
+
+        def __init__(self) -> None:
+            self.set = real_event().set
+
+        def wait(self, timeout: float) -> bool:
+            next_in_line.start()
+            _until(lambda: len(p._waiters) == 2)  # the next caller is parked behind
+            held.release()  # frees the place: kept for this caller, woken for it
+            return True
+
+    class Threading:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(threading, name)
+
+        @staticmethod
+        def Event() -> Any:  # noqa: N802 - stands in for threading.Event
+            if threading.current_thread() is not main:
+                return real_event()
+            made_here.append(None)
+            if len(made_here) == 1:
+                return WokenEvent()
+            raise Interrupted  # at the top of the next round, before the lock
+
+    next_in_line = threading.Thread(target=lambda: got.append(p.acquire()), daemon=True)
+    monkeypatch.setattr(module, "threading", Threading())
+    with pytest.raises(Interrupted):
+        p.acquire()
+    next_in_line.join(timeout=10)
+    assert got and p.in_flight == 1 and p._promised == 0 and clock.sleeps == []
+
+
+@pytest.mark.parametrize("share", [0, -0.5, 1.01, 2])
+def test_a_share_outside_zero_to_one_is_refused(share: float) -> None:
+    with pytest.raises(ValueError, match=r"^share must be in \(0, 1\]$"):
+        Pacer(share=share)
+
+
+async def _settled(task: asyncio.Task[Any]) -> bool:
+    for _ in range(20):
+        await asyncio.sleep(0)
+    return task.done()
+
+
+async def test_the_first_call_goes_at_once_even_when_the_clock_starts_at_zero():
+    clock = VirtualClock()
+    clock.now = 0.0  # a monotonic clock may start near zero
+    p = pacer(clock)
+    first = asyncio.create_task(p.aacquire())
+    try:
+        assert await _settled(first)
+    finally:
+        first.cancel()
+    assert p._probe is first.result()
+
+
+def test_a_reset_exactly_max_wait_away_is_still_waited_for():
+    clock = Clock()
+    p = pacer(clock, max_wait=5.0)
+    start_window(p, remaining=0, reset=5.0)
+    p.acquire()
+    assert clock.sleeps == [5.0]
+
+
+async def test_with_one_request_left_and_it_in_flight_the_next_waits_for_its_answer():
+    """Not for the reset: the answer may say the window still has room."""
+    clock = VirtualClock()
+    p = pacer(clock)
+    start_window(p, remaining=1, reset=5.0)
+    first = await p.aacquire()
+    second = asyncio.create_task(p.aacquire())
+    assert not await _settled(second)
+    first.answered(window(1, 4.0), 200)
+    try:
+        assert await _settled(second)  # woken by the answer, the reset not reached
+    finally:
+        second.cancel()
+    assert clock.now == 1000.0
+
+
+async def test_when_the_window_ends_with_a_call_in_flight_the_next_probes_at_once():
+    """A call started inside a known window is not the cold start's probe."""
+    clock = VirtualClock()
+    p = pacer(clock)
+    start_window(p, remaining=5, reset=1.0)
+    await p.aacquire()  # still in flight when the window ends
+    clock.now += 1.5
+    probe = asyncio.create_task(p.aacquire())
+    try:
+        assert await _settled(probe)
+    finally:
+        probe.cancel()
+    assert p._probe is probe.result() and clock.sleeps == []
+
+
 # -- cancellation and release ----------------------------------------------------
 
 
