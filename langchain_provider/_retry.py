@@ -447,11 +447,11 @@ class Pacer:
     def _cap(self) -> int:
         return max(1, math.ceil(self.remaining * self.share))
 
-    def _admit(self, now: float, promised: bool = False) -> _Wait | None:
+    def _admit(self, now: float) -> _Wait | None:
         """``None`` and a place taken, or how to wait before asking again.
 
-        ``promised``: the caller was woken for a place kept for it (and no
-        longer counted in ``_promised``); a newcomer leaves those places be.
+        A caller woken for a place kept for it has just taken its own out of
+        ``_promised``; the places still counted there are others' to take.
         """
         if not self.paced:
             return None
@@ -467,7 +467,7 @@ class Pacer:
             # can free a place before the reset; with none, only the reset will.
             return _Wait(left, on_answer=taken > 0 and self.remaining > 0)
         if self._probe is None:
-            if promised or not self._promised:
+            if not self._promised:
                 return None
             # A woken waiter is about to probe: wait for its answer.
             return _Wait(self._probe_timeout, on_answer=True)
@@ -602,7 +602,7 @@ class Pacer:
                     now = self._now()
                     if promised:  # the place kept for this caller: its own to take
                         self._promised -= 1
-                    wait, promised = self._admit(now, promised), False
+                    wait, promised = self._admit(now), False
                     if wait is None:
                         return self._start(now)
                     waiter = _Waiter(event.set) if wait.on_answer else None
@@ -639,7 +639,7 @@ class Pacer:
                 now = self._now()
                 if promised:  # the place kept for this caller: its own to take
                     self._promised -= 1
-                wait = self._admit(now, promised)
+                wait = self._admit(now)
                 if wait is None:
                     return self._start(now)
                 waiter = (

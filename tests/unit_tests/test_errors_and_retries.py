@@ -1899,6 +1899,51 @@ async def test_a_new_task_leaves_the_place_freed_for_a_woken_waiter_to_it():
     assert clock.sleeps == [50.0] * 2  # each waited once: none was woken for nothing
 
 
+async def test_with_no_window_known_a_newcomer_waits_for_the_woken_waiters_probe():
+    """Cold: the place a failed probe frees is the next probe, kept for the
+    first in line; a newcomer waits for that probe's answer."""
+    clock = VirtualClock()
+    p = pacer(clock)
+    probe = await p.aacquire()
+    first = asyncio.create_task(p.aacquire())
+    await asyncio.sleep(0)  # parked behind the probe
+    probe.release()  # no answer: the first in line is woken to probe next
+    newcomer = asyncio.create_task(p.aacquire())  # runs before it does
+    assert await _settled(first) and not newcomer.done()
+    assert p._probe is first.result() and len(p._waiters) == 1
+    assert clock.sleeps == [2.0, 2.0]  # each waits the probe's timeout at most
+    first.result().answered(window(5, 5.0), 200)  # the answer lets it go
+    (await asyncio.wait_for(newcomer, timeout=10)).release()
+    assert p._promised == 0 and clock.now == 1000.0
+
+
+async def test_places_freed_one_after_another_are_each_kept_and_no_more_woken():
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=2, reset=50.0)
+    held = [await p.aacquire(), await p.aacquire()]
+    waiting = [asyncio.create_task(p.aacquire()) for _ in range(3)]
+    await asyncio.sleep(0)  # all three parked
+    for ticket in held:  # two places free before any woken waiter runs
+        ticket.release()
+    assert p._promised == 2 and len(p._waiters) == 1  # the third keeps waiting
+    newcomer = asyncio.create_task(p.aacquire())
+    assert await _settled(waiting[1]) and not newcomer.done()
+    assert waiting[0].done() and not waiting[2].done()
+    for task in (*waiting, newcomer):
+        task.cancel()
+
+
+async def test_a_waiter_whose_wait_runs_out_in_line_holds_no_kept_place():
+    clock = VirtualClock()
+    p = pacer(clock, share=1.0)
+    start_window(p, remaining=1, reset=5.0)
+    await p.aacquire()  # in flight, never answered
+    # It waits in line until the reset (real seconds bound a broken pacer).
+    (ticket,) = await asyncio.wait_for(clock.run(p.aacquire()), timeout=10)
+    assert clock.now == 1005.0 and p._probe is ticket and p._promised == 0
+
+
 async def test_a_woken_waiter_that_gives_up_passes_its_kept_place_to_the_next():
     clock = VirtualClock()
     p = pacer(clock, share=1.0)
