@@ -618,7 +618,7 @@ class ChatCompletionsClient:
         http_async_client: httpx.AsyncClient | None = None,
         pools: ConnectionPools = SHARED,
         policy: RetryPolicy = DEFAULT_POLICY,
-        pacing: bool = True,
+        pacing: bool,
     ) -> None:
         self.base_url = base_url
         self.url = base_url.rstrip("/") + "/chat/completions"

@@ -553,33 +553,33 @@ class Pacer:
         Each woken to start gets a place kept for it; a re-plan keeps none,
         as its waiters only go back to sleep.
         """
-        places = self._free_places(now)
-        count = len(self._waiters) if places is None else places
-        woken, self._waiters = self._waiters[:count], self._waiters[count:]
+        places = self._free_places(now)  # None slices all: a re-plan
+        woken, self._waiters = self._waiters[:places], self._waiters[places:]
         if places is not None:
             self._promised += len(woken)
             for waiter in woken:
                 waiter.promised = True
         return woken
 
-    def _forget(self, waiter: _Waiter, *, gave_up: bool) -> bool:
+    def _forget(self, waiter: _Waiter) -> bool:
         """Drop a waiter that stopped waiting; whether a place is kept for it.
 
         Asked under the lock, not of its event: a wake-up can come just after
-        the wait timed out, and the place kept with it must not be lost. One
-        that gives up (an exception, a cancellation) passes that place on.
+        the wait timed out, and the place kept with it must not be lost.
         """
         with self._lock:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
                 return False
-            if not (gave_up and waiter.promised):
-                return waiter.promised
-        self._pass_on()
-        return False
+            return waiter.promised
 
     def _pass_on(self) -> None:
-        """A place kept for a caller that gives up goes to the next in line."""
+        """A place kept for a caller that gives up goes to the next in line.
+
+        Giving up is an exception while waiting or right after the wake-up (a
+        cancellation, a signal handler's): the place would else stay kept for
+        nobody.
+        """
         with self._lock:
             self._promised -= 1
             woken = self._pop_waiters(self._now())
@@ -611,16 +611,11 @@ class Pacer:
                 if waiter is None:
                     self._sleep(wait.seconds)
                     continue
-                gave_up = True
                 try:
                     event.wait(wait.seconds)
-                    gave_up = False
                 finally:
-                    promised = self._forget(waiter, gave_up=gave_up)
+                    promised = self._forget(waiter)
         except BaseException:
-            # Interrupted (a signal handler's exception, say) after being
-            # woken for a place and before taking it: the place is passed on,
-            # or it would stay kept for nobody.
             if promised:
                 self._pass_on()
             raise
@@ -633,35 +628,38 @@ class Pacer:
         """
         loop = asyncio.get_running_loop()
         promised = False
-        while True:
-            future: asyncio.Future[None] = loop.create_future()
-            with self._lock:
-                now = self._now()
-                if promised:  # the place kept for this caller: its own to take
-                    self._promised -= 1
-                wait = self._admit(now)
-                if wait is None:
-                    return self._start(now)
-                waiter = (
-                    _Waiter(functools.partial(_resolve_threadsafe, loop, future))
-                    if wait.on_answer
-                    else None
-                )
-                if waiter is not None:
-                    self._waiters.append(waiter)
-            if waiter is None:
-                await self._async_sleep(wait.seconds)
-                continue
-            sleeper = asyncio.ensure_future(self._async_sleep(wait.seconds))
-            gave_up = True
-            try:
-                await asyncio.wait(
-                    {future, sleeper}, return_when=asyncio.FIRST_COMPLETED
-                )
-                gave_up = False
-            finally:
-                sleeper.cancel()
-                promised = self._forget(waiter, gave_up=gave_up)
+        try:
+            while True:
+                future: asyncio.Future[None] = loop.create_future()
+                with self._lock:
+                    now = self._now()
+                    if promised:  # the place kept for this caller: its own to take
+                        self._promised -= 1
+                    wait, promised = self._admit(now), False
+                    if wait is None:
+                        return self._start(now)
+                    waiter = (
+                        _Waiter(functools.partial(_resolve_threadsafe, loop, future))
+                        if wait.on_answer
+                        else None
+                    )
+                    if waiter is not None:
+                        self._waiters.append(waiter)
+                if waiter is None:
+                    await self._async_sleep(wait.seconds)
+                    continue
+                sleeper = asyncio.ensure_future(self._async_sleep(wait.seconds))
+                try:
+                    await asyncio.wait(
+                        {future, sleeper}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    sleeper.cancel()
+                    promised = self._forget(waiter)
+        except BaseException:
+            if promised:
+                self._pass_on()
+            raise
 
 
 def _resolve_threadsafe(loop: asyncio.AbstractEventLoop, future: Any) -> None:

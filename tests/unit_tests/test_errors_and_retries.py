@@ -1785,6 +1785,17 @@ async def test_the_first_call_goes_at_once_even_when_the_clock_starts_at_zero():
     assert p._probe is first.result()
 
 
+@pytest.mark.parametrize(("reset", "waits"), [(60.0, [60.0]), (60.5, [])])
+def test_by_default_a_reset_more_than_a_minute_away_is_not_waited_for(
+    reset: float, waits: list[float]
+):
+    clock = Clock()
+    p = pacer(clock)  # max_wait as the client builds it: the default
+    start_window(p, remaining=0, reset=reset)
+    p.acquire()
+    assert clock.sleeps == waits
+
+
 def test_a_reset_exactly_max_wait_away_is_still_waited_for():
     clock = Clock()
     p = pacer(clock, max_wait=5.0)
