@@ -304,6 +304,9 @@ class _Wait:
     on_answer: bool
 
 
+_NO_WAIT = _Wait(0.0, on_answer=False)
+
+
 class _Waiter:
     """Internal: one caller waiting for an answer to free a place.
 
@@ -586,6 +589,27 @@ class Pacer:
         for other in woken:
             other.wake()
 
+    def _enter(
+        self, promised: bool, wake: Callable[[], None]
+    ) -> tuple[Ticket | None, _Wait, _Waiter | None]:
+        """Start now (a ticket), or say how to wait.
+
+        In line (a waiter woken by ``wake``) when an answer may free a place,
+        else until the reset. ``promised``: the caller was woken for a place
+        kept for it, which is now its own to take.
+        """
+        with self._lock:
+            now = self._now()
+            if promised:
+                self._promised -= 1
+            wait = self._admit(now)
+            if wait is None:
+                return self._start(now), _NO_WAIT, None
+            waiter = _Waiter(wake) if wait.on_answer else None
+            if waiter is not None:
+                self._waiters.append(waiter)
+            return None, wait, waiter
+
     # -- waiting (outside the lock) ---------------------------------------------
 
     def acquire(self) -> Ticket:
@@ -598,16 +622,10 @@ class Pacer:
         try:
             while True:
                 event = threading.Event()
-                with self._lock:
-                    now = self._now()
-                    if promised:  # the place kept for this caller: its own to take
-                        self._promised -= 1
-                    wait, promised = self._admit(now), False
-                    if wait is None:
-                        return self._start(now)
-                    waiter = _Waiter(event.set) if wait.on_answer else None
-                    if waiter is not None:
-                        self._waiters.append(waiter)
+                ticket, wait, waiter = self._enter(promised, event.set)
+                promised = False
+                if ticket is not None:
+                    return ticket
                 if waiter is None:
                     self._sleep(wait.seconds)
                     continue
@@ -631,20 +649,11 @@ class Pacer:
         try:
             while True:
                 future: asyncio.Future[None] = loop.create_future()
-                with self._lock:
-                    now = self._now()
-                    if promised:  # the place kept for this caller: its own to take
-                        self._promised -= 1
-                    wait, promised = self._admit(now), False
-                    if wait is None:
-                        return self._start(now)
-                    waiter = (
-                        _Waiter(functools.partial(_resolve_threadsafe, loop, future))
-                        if wait.on_answer
-                        else None
-                    )
-                    if waiter is not None:
-                        self._waiters.append(waiter)
+                wake = functools.partial(_resolve_threadsafe, loop, future)
+                ticket, wait, waiter = self._enter(promised, wake)
+                promised = False
+                if ticket is not None:
+                    return ticket
                 if waiter is None:
                     await self._async_sleep(wait.seconds)
                     continue

@@ -1708,12 +1708,13 @@ def test_a_sync_newcomer_leaves_the_place_freed_for_a_woken_waiter_to_it():
     assert p.in_flight == 0 and p._promised == 0 and clock.sleeps == []
 
 
-def test_a_sync_caller_interrupted_after_its_wake_up_passes_the_kept_place_on(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("where", ["in its wait", "after its wake-up"])
+def test_a_sync_caller_interrupted_once_woken_passes_the_kept_place_on(
+    where: str, monkeypatch: pytest.MonkeyPatch
 ):
-    """Woken, then interrupted (a signal handler's exception, say) before it
-    takes the place kept for it: the place goes to the next in line, and is
-    not kept for nobody."""
+    """Woken for a place kept for it, then interrupted (a signal handler's
+    exception, say) before it takes it, in its wait or right after: the place
+    goes to the next in line, and is not kept for nobody."""
     from langchain_provider import _retry as module
 
     class Interrupted(BaseException):
@@ -1738,6 +1739,8 @@ def test_a_sync_caller_interrupted_after_its_wake_up_passes_the_kept_place_on(
             next_in_line.start()
             _until(lambda: len(p._waiters) == 2)  # the next caller is parked behind
             held.release()  # frees the place: kept for this caller, woken for it
+            if where == "in its wait":
+                raise Interrupted
             return True
 
     class Threading:
@@ -1758,7 +1761,8 @@ def test_a_sync_caller_interrupted_after_its_wake_up_passes_the_kept_place_on(
     with pytest.raises(Interrupted):
         p.acquire()
     next_in_line.join(timeout=10)
-    assert got and p.in_flight == 1 and p._promised == 0 and clock.sleeps == []
+    assert got and p.in_flight == 1 and p._promised == 0 and p._waiters == []
+    assert clock.sleeps == []
 
 
 @pytest.mark.parametrize("share", [0, -0.5, 1.01, 2])
@@ -2037,55 +2041,6 @@ async def test_a_new_window_resetting_beyond_max_wait_lets_every_waiting_call_go
         await asyncio.sleep(0)
     assert all(task.done() for task in waiting)
     assert clock.now == 1000.0 and clock.sleeps == [5.0] * 3
-
-
-def test_a_sync_caller_interrupted_right_after_its_wake_up_passes_the_place_on(
-    monkeypatch: pytest.MonkeyPatch,
-):
-    """A signal handler's exception (say) ends the woken caller's wait before it
-    takes the freed place: the next caller in line gets it."""
-    from langchain_provider import _retry as module
-
-    class Interrupted(BaseException):
-        pass
-
-    clock = Clock()
-    p = pacer(clock, share=1.0)
-    start_window(p, remaining=1, reset=50.0)
-    held = p.acquire()
-    got: list[Ticket] = []
-    real_event = threading.Event
-    events: list[Any] = []
-
-    class InterruptedEvent:
-        """The first caller's event: woken, then interrupted at once."""
-
-        def __init__(self) -> None:
-            self.set = real_event().set
-
-        def wait(self, timeout: float) -> bool:
-            next_in_line.start()
-            while len(p._waiters) < 2:  # the next caller is parked behind
-                real_event().wait(0.001)
-            held.release()  # frees the place: this caller is woken for it ...
-            raise Interrupted  # ... and interrupted before it takes it
-
-    class Threading:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(threading, name)
-
-        @staticmethod
-        def Event() -> Any:  # noqa: N802 - stands in for threading.Event
-            events.append(None)
-            return InterruptedEvent() if len(events) == 1 else real_event()
-
-    next_in_line = threading.Thread(target=lambda: got.append(p.acquire()), daemon=True)
-    monkeypatch.setattr(module, "threading", Threading())
-    with pytest.raises(Interrupted):
-        p.acquire()
-    assert p._waiters == []  # the wake-up went on to the next caller
-    next_in_line.join(timeout=10)
-    assert got and p.in_flight == 1 and clock.sleeps == [] and p._promised == 0
 
 
 def test_the_ticket_releases_its_place_on_an_exception():
