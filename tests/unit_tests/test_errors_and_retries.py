@@ -1332,6 +1332,23 @@ class VirtualClock(Clock):
         return [task.result() for task in tasks]
 
 
+async def _turns(count: int = 10) -> None:
+    """Let the loop run every ready callback (a wake-up takes a few turns)."""
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+async def _done(tasks: list[asyncio.Task[Any]]) -> list[bool]:
+    """After the loop's ready callbacks ran: which of the tasks are done."""
+    await _turns()
+    return [task.done() for task in tasks]
+
+
+async def _cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 def window(remaining: int, reset: float, limit: int = 20) -> dict[str, Any]:
     """The normalized headers of an answer (``rate_limit_from_headers``)."""
     return {
@@ -1583,17 +1600,12 @@ async def test_a_probe_that_fails_lets_exactly_one_waiting_call_probe_next():
     waiting = [asyncio.create_task(p.aacquire()) for _ in range(3)]
     await asyncio.sleep(0)
     probe.release()  # no answer: the first in line probes instead
-    for _ in range(10):
-        await asyncio.sleep(0)
-    assert [task.done() for task in waiting] == [True, False, False]
+    assert await _done(waiting) == [True, False, False]
     assert p._probe is waiting[0].result()
     assert clock.sleeps == [2.0] * 3  # the others were not woken for nothing
     waiting[0].result().answered(window(1, 5.0), 200)  # one place: the next in line
-    for _ in range(10):
-        await asyncio.sleep(0)
-    assert [task.done() for task in waiting] == [True, True, False]
-    waiting[2].cancel()
-    await asyncio.gather(waiting[2], return_exceptions=True)
+    assert await _done(waiting) == [True, True, False]
+    await _cancel(waiting[2])
 
 
 async def test_a_late_answer_while_a_new_probe_is_out_keeps_the_waiting_calls_turn():
@@ -1606,15 +1618,11 @@ async def test_a_late_answer_while_a_new_probe_is_out_keeps_the_waiting_calls_tu
     waiting = [asyncio.create_task(p.aacquire()) for _ in range(2)]
     await asyncio.sleep(0)
     late.answered(window(4, 0.0), 200)  # the ended window's answer frees nothing
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await _turns()
     assert clock.sleeps == [2.0] * 2  # nobody was woken to wait again
     probe.answered(window(1, 5.0), 200)  # one place: the first in line takes it
-    for _ in range(10):
-        await asyncio.sleep(0)
-    assert [task.done() for task in waiting] == [True, False]
-    waiting[1].cancel()
-    await asyncio.gather(waiting[1], return_exceptions=True)
+    assert await _done(waiting) == [True, False]
+    await _cancel(waiting[1])
 
 
 def test_a_sync_waiter_is_woken_by_an_answer_from_another_thread():
@@ -1772,8 +1780,7 @@ def test_a_share_outside_zero_to_one_is_refused(share: float) -> None:
 
 
 async def _settled(task: asyncio.Task[Any]) -> bool:
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await _turns(20)
     return task.done()
 
 
@@ -1852,8 +1859,7 @@ async def test_cancelling_a_waiting_call_frees_its_wake_up_for_the_next():
     # The probe fails without an answer: one place (the next probe) is free,
     # and the first waiter is woken for it, but is cancelled before it runs.
     probe.release()
-    first.cancel()
-    await asyncio.gather(first, return_exceptions=True)
+    await _cancel(first)
     ticket = await asyncio.wait_for(second, timeout=5)
     assert p._probe is ticket and p.in_flight == 1
     assert p._waiters == []
@@ -1883,16 +1889,11 @@ async def test_freed_places_go_to_the_waiters_in_the_order_they_came():
     waiting = [asyncio.create_task(p.aacquire()) for _ in range(3)]
     await asyncio.sleep(0)
     first_held.release()
-    for _ in range(10):
-        await asyncio.sleep(0)
-    assert [task.done() for task in waiting] == [True, False, False]
+    assert await _done(waiting) == [True, False, False]
     second_held.release()
-    for _ in range(10):
-        await asyncio.sleep(0)
-    assert [task.done() for task in waiting] == [True, True, False]
+    assert await _done(waiting) == [True, True, False]
     assert clock.sleeps == [5.0] * 3  # each waited once: none was woken for nothing
-    waiting[2].cancel()
-    await asyncio.gather(waiting[2], return_exceptions=True)
+    await _cancel(waiting[2])
 
 
 async def test_a_new_task_leaves_the_place_freed_for_a_woken_waiter_to_it():
@@ -1905,8 +1906,7 @@ async def test_a_new_task_leaves_the_place_freed_for_a_woken_waiter_to_it():
     await asyncio.sleep(0)  # parked
     held.release()  # wakes the first; it resumes on a later turn of the loop
     newcomer = asyncio.create_task(p.aacquire())  # runs before it does
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await _turns()
     assert first.done() and not newcomer.done()
     first.result().release()  # the newcomer's turn
     (await asyncio.wait_for(newcomer, timeout=10)).release()
@@ -1974,12 +1974,10 @@ async def test_a_woken_waiter_that_gives_up_passes_its_kept_place_to_the_next():
     (outcome,) = await asyncio.gather(first, return_exceptions=True)
     assert isinstance(outcome, asyncio.CancelledError)
     newcomer = asyncio.create_task(p.aacquire())  # comes before the second runs
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await _turns()
     assert not newcomer.done()
     deliver()
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await _turns()
     assert second.done() and not newcomer.done()
     second.result().release()
     (await asyncio.wait_for(newcomer, timeout=10)).release()
@@ -1992,8 +1990,7 @@ async def test_a_cancelled_waiter_leaves_no_trace():
     await p.aacquire()
     task = asyncio.create_task(p.aacquire())
     await asyncio.sleep(0)
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await _cancel(task)
     assert p._waiters == [] and p.in_flight == 1
 
 
@@ -2013,16 +2010,13 @@ async def test_an_answer_that_frees_no_place_keeps_the_waiting_calls_turn(
     await asyncio.sleep(0)
     first.answered(answer, 200)  # one left, two still in flight: no room
     newcomer = asyncio.create_task(p.aacquire())  # came after the others
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await _turns()
     second.release()  # one left, one in flight: still no room
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await _turns()
     assert not any(task.done() for task in [*waiting, newcomer])
     assert len(clock.sleeps) == 3  # each waited once: none was woken for nothing
     third.release()  # now the one place left is free: the first in line takes it
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await _turns()
     assert [task.done() for task in [*waiting, newcomer]] == [True, False, False]
     for task in [waiting[1], newcomer]:
         task.cancel()
@@ -2037,8 +2031,7 @@ async def test_a_new_window_resetting_beyond_max_wait_lets_every_waiting_call_go
     waiting = [asyncio.create_task(p.aacquire()) for _ in range(3)]
     await asyncio.sleep(0)
     held.answered(window(1, 11.0), 200)  # a quota, not a burst limit: no wait
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await _turns()
     assert all(task.done() for task in waiting)
     assert clock.now == 1000.0 and clock.sleeps == [5.0] * 3
 
@@ -2100,8 +2093,7 @@ async def test_a_full_windows_waiter_sleeps_to_the_reset_through_answers():
     waiting = asyncio.create_task(p.aacquire())
     await asyncio.sleep(0)
     held.answered(window(0, 5.0), 200)
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await _turns()
     assert clock.sleeps == [5.0] and not waiting.done()
     (ticket,) = await clock.run(waiting)
     assert p._probe is ticket  # after the reset, the first request probes
